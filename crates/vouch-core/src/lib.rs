@@ -13,4 +13,4 @@ mod report;
 
 pub use finding::{Evidence, Finding, Location, Severity};
 pub use limits::Limits;
-pub use report::{FileEntry, FileStatus, ScanReport, Summary, Tool, SCAN_SCHEMA};
+pub use report::{FileEntry, FileStatus, SCAN_SCHEMA, ScanReport, Summary, Tool};

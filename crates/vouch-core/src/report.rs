@@ -34,8 +34,9 @@ pub struct FileEntry {
     pub path: String,
     /// Detected format, e.g. `pytorch-zip`, `pickle`, `numpy`; `unknown` when skipped.
     pub format: String,
-    /// SHA-256 of the file's bytes, lowercase hex.
-    pub sha256: String,
+    /// SHA-256 of the file's bytes, lowercase hex; `null` when hashing was skipped
+    /// (`--hash never`, or a file above the `--hash auto` size threshold).
+    pub sha256: Option<String>,
     /// Size in bytes.
     pub size: u64,
     /// What happened.
@@ -81,18 +82,28 @@ impl ScanReport {
     pub fn new(version: &str, mut files: Vec<FileEntry>, mut findings: Vec<Finding>) -> Self {
         files.sort_by(|a, b| a.path.cmp(&b.path));
         findings.sort_by(|a, b| {
-            (&a.path, &a.member, a.location.as_ref().and_then(|l| l.offset), &a.rule, &a.message).cmp(&(
-                &b.path,
-                &b.member,
-                b.location.as_ref().and_then(|l| l.offset),
-                &b.rule,
-                &b.message,
-            ))
+            (
+                &a.path,
+                &a.member,
+                a.location.as_ref().and_then(|l| l.offset),
+                &a.rule,
+                &a.message,
+            )
+                .cmp(&(
+                    &b.path,
+                    &b.member,
+                    b.location.as_ref().and_then(|l| l.offset),
+                    &b.rule,
+                    &b.message,
+                ))
         });
         findings.dedup();
         let mut summary = Summary {
             files: files.len() as u64,
-            errors: files.iter().filter(|f| f.status == FileStatus::Error).count() as u64,
+            errors: files
+                .iter()
+                .filter(|f| f.status == FileStatus::Error)
+                .count() as u64,
             ..Summary::default()
         };
         for f in &findings {
@@ -129,11 +140,27 @@ mod tests {
     #[test]
     fn report_sorts_counts_and_dedups() {
         let files = vec![
-            FileEntry { path: "b".into(), format: "pickle".into(), sha256: String::new(), size: 1, status: FileStatus::Scanned },
-            FileEntry { path: "a".into(), format: "unknown".into(), sha256: String::new(), size: 1, status: FileStatus::Error },
+            FileEntry {
+                path: "b".into(),
+                format: "pickle".into(),
+                sha256: None,
+                size: 1,
+                status: FileStatus::Scanned,
+            },
+            FileEntry {
+                path: "a".into(),
+                format: "unknown".into(),
+                sha256: None,
+                size: 1,
+                status: FileStatus::Error,
+            },
         ];
         let f = Finding::new("b", "x.y", Severity::High, "m");
-        let findings = vec![f.clone(), Finding::new("a", "x.z", Severity::Critical, "m"), f];
+        let findings = vec![
+            f.clone(),
+            Finding::new("a", "x.z", Severity::Critical, "m"),
+            f,
+        ];
         let r = ScanReport::new("0", files, findings);
         assert_eq!(r.files[0].path, "a");
         assert_eq!(r.findings.len(), 2);

@@ -14,7 +14,9 @@ use std::process::ExitCode;
 /// Scans model files for code that runs on load, without ever loading them.
 #[derive(Parser)]
 #[command(name = "vouch", version, about, long_about = None, propagate_version = true)]
-#[command(after_help = "Examples:\n  vouch scan ./models                 scan every file under ./models\n  vouch scan model.bin --format json  machine-readable report (schema vouch.scan/v1)\n  vouch rules                         list every rule code\n  vouch rules pickle.dangerous-callable   explain one rule")]
+#[command(
+    after_help = "Examples:\n  vouch scan ./models                 scan every file under ./models\n  vouch scan model.bin --format json  machine-readable report (schema vouch.scan/v1)\n  vouch rules                         list every rule code\n  vouch rules pickle.dangerous-callable   explain one rule"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
