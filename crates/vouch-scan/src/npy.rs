@@ -83,7 +83,11 @@ fn has_object_dtype(header: &str) -> bool {
     let Some(start) = header.find("descr") else {
         return false;
     };
-    let rest = &header[start + 5..];
+    let after_key = &header[start + 5..];
+    let Some(colon) = after_key.find(':') else {
+        return false;
+    };
+    let rest = &after_key[colon + 1..];
     let end = [
         "'fortran_order'",
         "\"fortran_order\"",

@@ -58,9 +58,12 @@ pub fn collect(paths: &[PathBuf], follow_symlinks: bool) -> Vec<Input> {
         }
         let mut stack = vec![root.clone()];
         while let Some(dir) = stack.pop() {
-            if let Ok(canon) = std::fs::canonicalize(&dir) {
-                if !seen_dirs.insert(canon) {
-                    continue; // a link loop or a directory reached twice
+            // Only followed links can bring the walk back to a directory it has seen.
+            if follow_symlinks {
+                if let Ok(canon) = std::fs::canonicalize(&dir) {
+                    if !seen_dirs.insert(canon) {
+                        continue; // a link loop or a directory reached twice
+                    }
                 }
             }
             let entries = match std::fs::read_dir(&dir) {
@@ -126,6 +129,10 @@ pub fn collect(paths: &[PathBuf], follow_symlinks: bool) -> Vec<Input> {
         }
     }
     out.sort_by(|a, b| input_name(a).cmp(input_name(b)));
+    // The same file reached twice (two roots, or a followed link) is scanned once.
+    if !follow_symlinks && paths.len() == 1 {
+        return out;
+    }
     let mut seen = HashSet::new();
     out.retain(|i| match i {
         Input::File { path, .. } => {
