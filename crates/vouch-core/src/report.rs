@@ -41,6 +41,11 @@ pub struct FileEntry {
     pub size: u64,
     /// What happened.
     pub status: FileStatus,
+    /// What the file is, as its format parser read it: format and version, tensor and
+    /// parameter counts, dtypes and quantization, architecture where stated. Empty (and
+    /// omitted from JSON) for formats without such metadata. `vouch bom` reuses it.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub metadata: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Counts over a whole report.
@@ -146,6 +151,7 @@ mod tests {
                 sha256: None,
                 size: 1,
                 status: FileStatus::Scanned,
+                metadata: Default::default(),
             },
             FileEntry {
                 path: "a".into(),
@@ -153,6 +159,7 @@ mod tests {
                 sha256: None,
                 size: 1,
                 status: FileStatus::Error,
+                metadata: Default::default(),
             },
         ];
         let f = Finding::new("b", "x.y", Severity::High, "m");

@@ -348,7 +348,7 @@ impl<'a, R: BufRead + Seek> Vm<'a, R> {
             .src
             .seek(SeekFrom::End(0))
             .map_err(|e| Stop::Malformed(format!("seek error: {e}")))?;
-        let target = here.checked_add(n).unwrap_or(u64::MAX);
+        let target = here.saturating_add(n);
         if target > end {
             self.pos += end.saturating_sub(here);
             return Err(Stop::Eof(inside));
@@ -970,7 +970,9 @@ impl<'a, R: BufRead + Seek> Vm<'a, R> {
                             self.alloc(Node::BigInt(Box::new([]), s.len() as u64))?
                         }
                         Err(_) => {
-                            return Err(Stop::Malformed(format!("LONG with invalid literal {s:?}")));
+                            return Err(Stop::Malformed(format!(
+                                "LONG with invalid literal {s:?}"
+                            )));
                         }
                     };
                     self.push(v)?;
@@ -1274,7 +1276,7 @@ impl<'a, R: BufRead + Seek> Vm<'a, R> {
                     let inst = self.top("BUILD")?;
                     self.build(inst, state)?;
                 }
-                0x82 | 0x83 | 0x84 => {
+                0x82..=0x84 => {
                     let code = match op {
                         0x82 => i64::from(self.fixed::<1>("EXT1")?[0]),
                         0x83 => i64::from(u16::from_le_bytes(self.fixed::<2>("EXT2")?)),
@@ -1470,7 +1472,7 @@ impl<'a, R: BufRead + Seek> Vm<'a, R> {
 }
 
 fn pairs_of(items: Vec<Val>, op: &str) -> Step<Vec<(Val, Val)>> {
-    if items.len() % 2 != 0 {
+    if !items.len().is_multiple_of(2) {
         return Err(Stop::Malformed(format!("{op} with an odd number of items")));
     }
     let mut it = items.into_iter();
@@ -1550,12 +1552,12 @@ fn decode_raw_unicode_escape(line: &str) -> String {
                 let mut probe = chars.clone();
                 probe.next();
                 let hex: String = probe.by_ref().take(width).collect();
-                if hex.len() == width {
-                    if let Some(ch) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
-                        out.push(ch);
-                        chars = probe;
-                        continue;
-                    }
+                if hex.len() == width
+                    && let Some(ch) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32)
+                {
+                    out.push(ch);
+                    chars = probe;
+                    continue;
                 }
             }
         }

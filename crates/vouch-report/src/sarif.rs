@@ -126,6 +126,7 @@ mod tests {
             sha256: Some("ab".into()),
             size: 10,
             status: FileStatus::Scanned,
+            metadata: Default::default(),
         }];
         let findings = vec![
             Finding::new(

@@ -17,7 +17,7 @@ pub fn table(report: &ScanReport, width: Option<u16>) -> String {
         }
         let mut findings: Vec<_> = report.findings.iter().collect();
         // Worst first, then the report's stable order.
-        findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         for f in findings {
             let file = match &f.member {
                 Some(m) => format!("{}\n  ↳ {}", f.path, m),
@@ -67,6 +67,7 @@ mod tests {
             sha256: None,
             size: 10,
             status: FileStatus::Scanned,
+            metadata: Default::default(),
         }];
         let findings = vec![
             Finding::new(

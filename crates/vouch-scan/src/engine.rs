@@ -24,6 +24,8 @@ pub(crate) struct Outcome {
     pub recognised: bool,
     /// Findings.
     pub findings: Vec<Finding>,
+    /// What the file is (format, version, tensor counts, ...), for `FileEntry::metadata`.
+    pub metadata: serde_json::Map<String, serde_json::Value>,
 }
 
 /// State shared while descending through one top-level file.
@@ -32,6 +34,7 @@ pub(crate) struct Ctx<'a> {
     limits: &'a Limits,
     findings: Vec<Finding>,
     recognised: bool,
+    metadata: serde_json::Map<String, serde_json::Value>,
 }
 
 impl<'a> Ctx<'a> {
@@ -41,7 +44,23 @@ impl<'a> Ctx<'a> {
             limits,
             findings: Vec::new(),
             recognised: false,
+            metadata: serde_json::Map::new(),
         }
+    }
+
+    /// The file's metadata, filled by the format scanners.
+    pub(crate) fn metadata(&mut self) -> &mut serde_json::Map<String, serde_json::Value> {
+        &mut self.metadata
+    }
+
+    /// The limits in force.
+    pub(crate) fn limits(&self) -> &'a Limits {
+        self.limits
+    }
+
+    /// The top-level file's path as shown in the report.
+    pub(crate) fn path(&self) -> &'a str {
+        self.path
     }
 
     pub(crate) fn push(
@@ -63,6 +82,7 @@ impl<'a> Ctx<'a> {
             format,
             recognised: self.recognised,
             findings: self.findings,
+            metadata: self.metadata,
         }
     }
 }
@@ -147,6 +167,10 @@ pub(crate) fn scan_reader(
         npy::scan(ctx, member, r);
         return Some("numpy".into());
     }
+    if let Some(f) = crate::formats::scan_format(ctx, member, &mut r, &head, depth) {
+        ctx.recognised = true;
+        return Some(f);
+    }
     if let Some(kind) = vouch_archive::sniff(&head) {
         return if kind.is_stream() {
             scan_stream(ctx, member, r, kind, depth)
@@ -222,6 +246,7 @@ fn scan_stream(
             }
         };
     report_issues(ctx, member, &data.issues);
+    report_truncation(ctx, member, &data);
     let inner = scan_reader(
         ctx,
         member,
@@ -287,9 +312,9 @@ fn scan_archive(
         if torch_zip && is_torch_storage(&name) {
             continue; // raw tensor bytes: PyTorch never unpickles them
         }
-        let hint = if torch_zip && name.ends_with(".pkl") {
-            Hint::Pickle
-        } else if torch_tar && (name == "pickle" || name == "sys_info") {
+        let hint = if (torch_zip && name.ends_with(".pkl"))
+            || (torch_tar && (name == "pickle" || name == "sys_info"))
+        {
             Hint::Pickle
         } else if torch_tar && (name == "storages" || name == "tensors") {
             Hint::PickleHeader
@@ -329,6 +354,7 @@ fn scan_archive(
             }
         };
         report_issues(ctx, Some(&full), &data.issues);
+        report_truncation(ctx, Some(&full), &data);
         scan_reader(
             ctx,
             Some(&full),
@@ -349,6 +375,26 @@ fn scan_archive(
         }
         .into(),
     )
+}
+
+/// A read cut short by a cap must never pass silently, even when the reader named no issue.
+fn report_truncation(ctx: &mut Ctx<'_>, member: Option<&str>, data: &vouch_archive::MemberData) {
+    let explained = data.issues.iter().any(|i| {
+        matches!(
+            i,
+            Issue::MemberTooLarge { .. } | Issue::Bomb { .. } | Issue::TotalTooLarge { .. }
+        )
+    });
+    if data.truncated && !explained {
+        let limit = ctx.limits.max_member_bytes;
+        ctx.push(
+            &rules::ARCHIVE_MEMBER_TOO_LARGE,
+            member,
+            format!("more than {limit} bytes; only the first {limit} were scanned"),
+        )
+        .evidence
+        .insert("limit".into(), limit.into());
+    }
 }
 
 fn report_issues(ctx: &mut Ctx<'_>, member: Option<&str>, issues: &[Issue]) {
@@ -415,35 +461,8 @@ fn report_issues(ctx: &mut Ctx<'_>, member: Option<&str>, issues: &[Issue]) {
                 ),
                 member.map(str::to_owned),
             ),
-            _ => (
-                &rules::ARCHIVE_CORRUPT,
-                format!("{issue}"),
-                member.map(str::to_owned),
-            ),
         };
         ctx.push(rule, m.as_deref(), msg);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn torch_storage_names() {
-        assert!(is_torch_storage("archive/data/0"));
-        assert!(is_torch_storage("my model/data/123"));
-        assert!(!is_torch_storage("archive/data.pkl"));
-        assert!(!is_torch_storage("archive/data/0.pkl"));
-        assert!(!is_torch_storage("data"));
-    }
-
-    #[test]
-    fn pickle_sniffing() {
-        assert_eq!(sniff_pickle(b"\x80\x04\x95"), PickleSniff::Strong);
-        assert_eq!(sniff_pickle(b"\x80\x07"), PickleSniff::No);
-        assert_eq!(sniff_pickle(b"(dp0\n"), PickleSniff::Weak);
-        assert_eq!(sniff_pickle(b"hello"), PickleSniff::No);
     }
 }
 
@@ -480,5 +499,27 @@ impl Seek for Sub {
             ));
         }
         Ok(at - self.start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn torch_storage_names() {
+        assert!(is_torch_storage("archive/data/0"));
+        assert!(is_torch_storage("my model/data/123"));
+        assert!(!is_torch_storage("archive/data.pkl"));
+        assert!(!is_torch_storage("archive/data/0.pkl"));
+        assert!(!is_torch_storage("data"));
+    }
+
+    #[test]
+    fn pickle_sniffing() {
+        assert_eq!(sniff_pickle(b"\x80\x04\x95"), PickleSniff::Strong);
+        assert_eq!(sniff_pickle(b"\x80\x07"), PickleSniff::No);
+        assert_eq!(sniff_pickle(b"(dp0\n"), PickleSniff::Weak);
+        assert_eq!(sniff_pickle(b"hello"), PickleSniff::No);
     }
 }

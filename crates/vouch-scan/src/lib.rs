@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 mod engine;
+mod formats;
 mod judge;
 mod npy;
 pub mod pickle_policy;
@@ -19,6 +20,9 @@ use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use vouch_core::{FileEntry, FileStatus, Finding, Limits};
+
+/// Files up to this size are read into memory once and scanned from there.
+const SMALL_FILE: u64 = 8 << 20;
 
 /// When to compute a file's SHA-256 (it reads the whole file, tensors included).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +75,7 @@ pub fn scan_file(path: &Path, display: &str, opts: &ScanOptions) -> FileResult {
             sha256: None,
             size,
             status: FileStatus::Error,
+            metadata: Default::default(),
         },
         findings: vec![Finding::new(
             display,
@@ -79,22 +84,42 @@ pub fn scan_file(path: &Path, display: &str, opts: &ScanOptions) -> FileResult {
             format!("cannot read {display}: {e}"),
         )],
     };
-    let file = match std::fs::File::open(path) {
+    let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) => return unreadable(e, 0),
     };
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut ctx = engine::Ctx::new(display, &opts.limits);
-    let format = engine::scan_reader(&mut ctx, None, Box::new(file), 0, engine::Hint::None);
-    let outcome = ctx.finish(format.clone().unwrap_or_else(|| "unknown".into()));
-    let sha256 = match opts.hash {
-        HashMode::Never => None,
-        HashMode::UpTo(max) if size > max => None,
-        _ => match sha256_file(path) {
-            Ok(h) => Some(h),
-            Err(e) => return unreadable(e, size),
-        },
+    let want_hash = match opts.hash {
+        HashMode::Never => false,
+        HashMode::UpTo(max) => size <= max,
+        HashMode::Always => true,
     };
+    let mut ctx = engine::Ctx::new(display, &opts.limits);
+    let (format, sha256) = if size <= SMALL_FILE {
+        // Small files: one read serves both the hash and the scan.
+        let mut data = Vec::with_capacity(size as usize);
+        if let Err(e) = file.read_to_end(&mut data) {
+            return unreadable(e, size);
+        }
+        let sha256 = want_hash.then(|| hex::encode(Sha256::digest(&data)));
+        let reader = Box::new(std::io::Cursor::new(data));
+        (
+            engine::scan_reader(&mut ctx, None, reader, 0, engine::Hint::None),
+            sha256,
+        )
+    } else {
+        let format = engine::scan_reader(&mut ctx, None, Box::new(file), 0, engine::Hint::None);
+        let sha256 = if want_hash {
+            match sha256_file(path) {
+                Ok(h) => Some(h),
+                Err(e) => return unreadable(e, size),
+            }
+        } else {
+            None
+        };
+        (format, sha256)
+    };
+    let outcome = ctx.finish(format.unwrap_or_else(|| "unknown".into()));
     let status = if outcome
         .findings
         .iter()
@@ -113,6 +138,7 @@ pub fn scan_file(path: &Path, display: &str, opts: &ScanOptions) -> FileResult {
             sha256,
             size,
             status,
+            metadata: outcome.metadata,
         },
         findings: outcome.findings,
     }
@@ -140,6 +166,7 @@ pub fn scan_paths(
                         sha256: None,
                         size: 0,
                         status: FileStatus::Skipped,
+                        metadata: Default::default(),
                     },
                     findings: {
                         let _ = target;
@@ -159,6 +186,7 @@ pub fn scan_paths(
                         sha256: None,
                         size: 0,
                         status: FileStatus::Error,
+                        metadata: Default::default(),
                     },
                 },
             };

@@ -442,10 +442,10 @@ pub fn classify(path: &str) -> Verdict {
     if ALLOW.contains(&path) {
         return Verdict::Safe;
     }
-    if let Some(name) = path.strip_prefix("torch.") {
-        if TORCH_NAMES.contains(&name) {
-            return Verdict::Safe;
-        }
+    if let Some(name) = path.strip_prefix("torch.")
+        && TORCH_NAMES.contains(&name)
+    {
+        return Verdict::Safe;
     }
     let (module, name) = path.rsplit_once('.').unwrap_or(("", path));
     let is_class = name.chars().next().is_some_and(|c| c.is_ascii_uppercase());

@@ -61,6 +61,31 @@ rules! {
     ARCHIVE_TOO_DEEP = "archive.too-deep", Medium;
     NUMPY_MALFORMED_HEADER = "numpy.malformed-header", Medium;
     FILE_UNREADABLE = "file.unreadable", Medium;
+    SAFETENSORS_HEADER_INVALID = "safetensors.header-invalid", High;
+    SAFETENSORS_DUPLICATE_KEY = "safetensors.duplicate-key", High;
+    SAFETENSORS_TENSOR_INVALID = "safetensors.tensor-invalid", High;
+    SAFETENSORS_UNKNOWN_DTYPE = "safetensors.unknown-dtype", Medium;
+    SAFETENSORS_UNKNOWN_FIELD = "safetensors.unknown-field", Low;
+    SAFETENSORS_SIZE_MISMATCH = "safetensors.size-mismatch", High;
+    SAFETENSORS_OUT_OF_BOUNDS = "safetensors.out-of-bounds", High;
+    SAFETENSORS_OVERLAPPING_TENSORS = "safetensors.overlapping-tensors", High;
+    SAFETENSORS_HIDDEN_BYTES = "safetensors.hidden-bytes", Medium;
+    SAFETENSORS_METADATA_INVALID = "safetensors.metadata-invalid", Medium;
+    SAFETENSORS_LIMIT_EXCEEDED = "safetensors.limit-exceeded", Medium;
+    GGUF_MALFORMED = "gguf.malformed", Medium;
+    GGUF_OUT_OF_BOUNDS = "gguf.out-of-bounds", High;
+    GGUF_OVERLAPPING_TENSORS = "gguf.overlapping-tensors", High;
+    GGUF_DUPLICATE_NAME = "gguf.duplicate-name", Medium;
+    GGUF_HIDDEN_BYTES = "gguf.hidden-bytes", Medium;
+    GGUF_LIMIT_EXCEEDED = "gguf.limit-exceeded", Medium;
+    GGUF_TEMPLATE_SANDBOX_ESCAPE = "gguf.template-sandbox-escape", Critical;
+    GGUF_TEMPLATE_INJECTION = "gguf.template-injection", Medium;
+    GGUF_TEMPLATE_INVALID = "gguf.template-invalid", Low;
+    ONNX_MALFORMED = "onnx.malformed", Medium;
+    ONNX_LIMIT_EXCEEDED = "onnx.limit-exceeded", Medium;
+    ONNX_EXTERNAL_DATA_TRAVERSAL = "onnx.external-data-traversal", High;
+    ONNX_CUSTOM_OPERATOR = "onnx.custom-operator", Medium;
+    ONNX_VENDOR_OPERATOR = "onnx.vendor-operator", Low;
 }
 
 /// Look a rule up by code.

@@ -59,12 +59,11 @@ pub fn collect(paths: &[PathBuf], follow_symlinks: bool) -> Vec<Input> {
         let mut stack = vec![root.clone()];
         while let Some(dir) = stack.pop() {
             // Only followed links can bring the walk back to a directory it has seen.
-            if follow_symlinks {
-                if let Ok(canon) = std::fs::canonicalize(&dir) {
-                    if !seen_dirs.insert(canon) {
-                        continue; // a link loop or a directory reached twice
-                    }
-                }
+            if follow_symlinks
+                && let Ok(canon) = std::fs::canonicalize(&dir)
+                && !seen_dirs.insert(canon)
+            {
+                continue; // a link loop or a directory reached twice
             }
             let entries = match std::fs::read_dir(&dir) {
                 Ok(rd) => rd,

@@ -28,6 +28,12 @@ enum Command {
     Scan(cmd::scan::ScanArgs),
     /// List every rule vouch can report, or explain one.
     Rules(cmd::rules::RulesArgs),
+    /// Sign a model (OpenSSF model-signing bundle) with a private key or certificate.
+    Sign(cmd::sign::SignArgs),
+    /// Verify a model's signature, and optionally its provenance attestations.
+    Verify(cmd::sign::VerifyArgs),
+    /// Create DSSE-signed in-toto attestations (SLSA provenance of a training run, datasets).
+    Attest(cmd::sign::AttestArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +41,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => cmd::scan::run(args),
         Command::Rules(args) => cmd::rules::run(args),
+        Command::Sign(args) => cmd::sign::run_sign(args),
+        Command::Verify(args) => cmd::sign::run_verify(args),
+        Command::Attest(args) => cmd::sign::run_attest(args),
     };
     match result {
         Ok(code) => code,

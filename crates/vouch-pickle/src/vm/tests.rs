@@ -1,4 +1,5 @@
 //! Opcode-level tests: hand-assembled pickles, one behaviour each.
+#![allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
 use crate::trace::{CallKind, RefKind};
