@@ -134,7 +134,11 @@ pub(crate) fn drain(
 ) -> io::Result<Drained> {
     let mut bytes = Vec::new();
     let mut produced: u64 = 0;
-    let mut buf = vec![0u8; CHUNK];
+    // Small reads (a 512-byte head) must not pay for zeroing a whole chunk.
+    // The buffer starts small and doubles while data keeps coming, up to CHUNK.
+    let max_chunk = usize::try_from(cap).unwrap_or(usize::MAX).clamp(1, CHUNK);
+    let mut chunk = max_chunk.min(4096);
+    let mut buf = vec![0u8; chunk];
     let inner_error = |e: io::Error| -> io::Result<Stop> {
         match tap.and_then(TapState::take_error) {
             Some(inner) => Err(inner),
@@ -152,7 +156,7 @@ pub(crate) fn drain(
                 Err(e) => inner_error(e)?,
             };
         }
-        let want = usize::try_from(room).unwrap_or(usize::MAX).min(CHUNK);
+        let want = usize::try_from(room).unwrap_or(usize::MAX).min(chunk);
         let Some(window) = buf.get_mut(..want) else {
             break Stop::Corrupt("internal buffer error".to_owned());
         };
@@ -166,6 +170,10 @@ pub(crate) fn drain(
             bytes.extend_from_slice(chunk);
         }
         produced = produced.saturating_add(n as u64);
+        if n == want && chunk < max_chunk {
+            chunk = (chunk * 2).min(max_chunk);
+            buf.resize(chunk, 0);
+        }
         if let Some((size, compressed, ratio)) = guard.and_then(|g| g.check(produced)) {
             break Stop::Bomb(size, compressed, ratio);
         }

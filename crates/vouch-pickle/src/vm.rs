@@ -38,6 +38,10 @@ pub struct Options {
     /// Stop quietly after this many pickles: for formats that put raw data after a known
     /// number of pickles (PyTorch's legacy tar members).
     pub max_pickles: Option<usize>,
+    /// Which calls' arguments to render into the trace, by resolved callable (`os.system`).
+    /// Rendering costs more than interpreting; a caller that only reports some callables
+    /// says which. `None` renders every call's arguments.
+    pub render_args: Option<fn(&str) -> bool>,
 }
 
 /// Scan a pickle stream from the reader's current position to its end (or its last pickle).
@@ -603,14 +607,20 @@ impl<'a, R: BufRead + Seek> Vm<'a, R> {
 
     fn record_call(&mut self, func: Val, args: Val, kind: CallKind) -> Step<Val> {
         let offset = self.base + self.pos.saturating_sub(1);
+        let resolved = self.resolve(func, 0);
+        let wanted = match (&resolved, self.opts.render_args) {
+            (Some(Resolved::Path(p, _)), Some(filter)) => filter(p),
+            _ => true,
+        };
         let rendered: Vec<String> = match self.node(args) {
+            _ if !wanted => Vec::new(),
             Some(Node::Tuple(items) | Node::List(items)) => {
                 items.iter().map(|a| self.render(*a)).collect()
             }
             _ if args == Val::None => Vec::new(),
             _ => vec![self.render(args)],
         };
-        match self.resolve(func, 0) {
+        match resolved {
             Some(Resolved::Path(callable, via)) => self.trace.calls.push(Call {
                 callable,
                 via,

@@ -221,6 +221,10 @@ fn run_pickle(r: &mut Box<dyn ReadSeek>, limits: &Limits, hint: Hint) -> Trace {
         joblib: true,
         extensions: Vec::new(),
         max_pickles: (hint == Hint::PickleHeader).then_some(2),
+        // Arguments are evidence only for callables that get reported.
+        render_args: Some(|callable| {
+            crate::pickle_policy::classify(callable) != crate::pickle_policy::Verdict::Safe
+        }),
     };
     let mut buf = BufReader::with_capacity(64 * 1024, r);
     vouch_pickle::scan(&mut buf, &opts)

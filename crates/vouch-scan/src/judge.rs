@@ -4,7 +4,7 @@ use crate::engine::Ctx;
 use crate::pickle_policy::{Verdict, classify};
 use crate::rules;
 use serde_json::json;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use vouch_pickle::Trace;
 
 /// One grouped finding under construction: the first occurrence plus a count.
@@ -46,13 +46,22 @@ pub(crate) fn pickle(ctx: &mut Ctx<'_>, member: Option<&str>, t: &Trace) {
     let mut invoked: BTreeMap<(String, &'static str), (Group, &'static rules::Rule)> =
         BTreeMap::new();
     let mut called = BTreeSet::new();
+    // Real checkpoints call the same few callables thousands of times: classify each once.
+    let mut verdicts: HashMap<&str, (String, Verdict)> = HashMap::new();
     for call in &t.calls {
-        let path = canon(&call.callable);
+        let (path, verdict) = verdicts
+            .entry(call.callable.as_str())
+            .or_insert_with(|| {
+                let path = canon(&call.callable);
+                let verdict = classify(&path);
+                (path, verdict)
+            })
+            .clone();
         called.insert(path.clone());
         if path.starts_with("copyreg-extension.") {
             continue; // reported by pickle.extension-code
         }
-        let (rule, reason) = match classify(&path) {
+        let (rule, reason) = match verdict {
             Verdict::Safe => continue,
             Verdict::Dangerous(reason) => (&rules::PICKLE_DANGEROUS_CALLABLE, Some(reason)),
             Verdict::Unknown => (&rules::PICKLE_UNKNOWN_CALLABLE, None),

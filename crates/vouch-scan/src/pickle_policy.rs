@@ -439,7 +439,7 @@ pub fn classify(path: &str) -> Verdict {
     if let Some(reason) = deny_reason(path) {
         return Verdict::Dangerous(reason);
     }
-    if ALLOW.contains(&path) {
+    if allow_set().contains(path) {
         return Verdict::Safe;
     }
     if let Some(name) = path.strip_prefix("torch.")
@@ -507,13 +507,25 @@ fn canonical_modules(path: &str) -> String {
 }
 
 fn deny_reason(path: &str) -> Option<&'static str> {
-    // Match the path itself and each of its dotted prefixes against the deny list.
-    let mut prefixes: Vec<&str> = path.match_indices('.').map(|(i, _)| &path[..i]).collect();
-    prefixes.push(path);
-    prefixes
-        .iter()
-        .rev()
-        .find_map(|p| DENY_MODULES.iter().find(|(d, _)| d == p).map(|(_, r)| *r))
+    // Match the path itself, then each shorter dotted prefix, against the deny list.
+    let deny = deny_map();
+    if let Some(r) = deny.get(path) {
+        return Some(r);
+    }
+    path.rmatch_indices('.')
+        .find_map(|(i, _)| deny.get(&path[..i]).copied())
+}
+
+fn allow_set() -> &'static std::collections::HashSet<&'static str> {
+    static SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| ALLOW.iter().copied().collect());
+    &SET
+}
+
+fn deny_map() -> &'static std::collections::HashMap<&'static str, &'static str> {
+    static MAP: std::sync::LazyLock<std::collections::HashMap<&'static str, &'static str>> =
+        std::sync::LazyLock::new(|| DENY_MODULES.iter().rev().copied().collect());
+    &MAP
 }
 
 /// Every deny-list entry, for documentation and tests.
