@@ -96,7 +96,7 @@ fi
 
 # --- 5. benchmarks -----------------------------------------------------------------------
 count() { find "$1" -type f | wc -l; }
-bytes() { find "$1" -type f -printf '%s\n' | awk '{s+=$1} END {print s+0}'; }
+bytes() { find "$1" -type f -printf '%s\n' | awk '{s+=$1} END {printf "%.0f\n", s}'; }
 
 bench() { # name dir runs cmd...
   local name=$1 dir=$2 runs=$3; shift 3
@@ -107,6 +107,8 @@ bench() { # name dir runs cmd...
 suite() { # label dir runs
   local label=$1 dir=$2 runs=$3
   [ -n "$VOUCH" ] && bench "vouch/$label" "$dir" "$runs" "$VOUCH" scan "$dir" --format json
+  # The same scan without the whole-file SHA-256 (picklescan and modelscan compute none).
+  [ -n "$VOUCH" ] && bench "vouch-nohash/$label" "$dir" "$runs" "$VOUCH" scan "$dir" --format json --hash never
   bench "picklescan/$label" "$dir" "$runs" "$VENV/bin/picklescan" -p "$dir"
   [ -n "$MODELSCAN" ] && bench "modelscan/$label" "$dir" "$runs" "$MODELSCAN" -p "$dir" -r json \
     -o "$RESULTS/modelscan-$label.json"
