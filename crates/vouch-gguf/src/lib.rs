@@ -49,9 +49,13 @@ pub struct Limits {
     pub max_depth: usize,
     /// Dimensions of one tensor (ggml has 4).
     pub max_dims: u32,
-    /// Bytes of one string value kept in memory (longer ones are truncated; chat templates
-    /// are kept whole up to this size).
+    /// Bytes of one chat template kept in memory (longer ones are truncated).
     pub max_kept_string: usize,
+    /// Bytes of any other string value kept in memory.
+    pub max_kept_other: usize,
+    /// Bytes of strings kept in memory for the whole file; past it, strings are still read
+    /// and checked but not kept.
+    pub max_kept_total: usize,
     /// Items of one array kept in memory (all are read and checked).
     pub max_kept_items: usize,
     /// Issues recorded; further ones are counted only.
@@ -62,12 +66,14 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_tensors: 1_000_000,
-            max_kv: 1_000_000,
+            max_kv: 65_536,
             max_array_len: 100_000_000,
             max_string_bytes: 64 << 20,
             max_depth: 8,
             max_dims: 8,
             max_kept_string: 1 << 20,
+            max_kept_other: 1024,
+            max_kept_total: 32 << 20,
             max_kept_items: 16,
             max_issues: 1000,
         }
@@ -135,7 +141,7 @@ pub enum Value {
     Float(f64),
     /// `bool` (a byte that is 0 or 1; other bytes are reported and read as true).
     Bool(bool),
-    /// `string`; `truncated` when longer than [`Limits::max_kept_string`].
+    /// `string`; `truncated` when longer than what [`Limits`] keep.
     String {
         /// The text (lossy when not UTF-8).
         text: String,
@@ -482,10 +488,7 @@ impl Gguf {
     pub fn chat_templates(&self) -> Vec<(&str, &str, bool)> {
         self.kv
             .iter()
-            .filter(|kv| {
-                kv.key == "tokenizer.chat_template"
-                    || kv.key.starts_with("tokenizer.chat_template.")
-            })
+            .filter(|kv| is_template_key(&kv.key))
             .filter_map(|kv| match &kv.value {
                 Value::String {
                     text, truncated, ..
@@ -528,6 +531,13 @@ struct Cursor<'r, R: Read + ?Sized> {
     r: BufReader<&'r mut R>,
     pos: u64,
     endian: Endian,
+    /// String bytes that may still be kept ([`Limits::max_kept_total`]).
+    budget: usize,
+}
+
+/// Whether a metadata key holds a chat template.
+fn is_template_key(key: &str) -> bool {
+    key == "tokenizer.chat_template" || key.starts_with("tokenizer.chat_template.")
 }
 
 impl<R: Read + ?Sized> Cursor<'_, R> {
@@ -750,8 +760,16 @@ impl<R: Read + ?Sized> Cursor<'_, R> {
                 Value::Bool(b != 0)
             }
             t::STRING => {
-                let keep_n = if keep { limits.max_kept_string } else { 0 };
+                let want = if !keep {
+                    0
+                } else if is_template_key(key) {
+                    limits.max_kept_string
+                } else {
+                    limits.max_kept_other
+                };
+                let keep_n = want.min(self.budget);
                 let (text, len, truncated) = self.string(g, limits, key, keep_n)?;
+                self.budget = self.budget.saturating_sub(text.len());
                 Value::String {
                     text,
                     len,
@@ -865,6 +883,7 @@ pub fn read<R: Read + Seek + ?Sized>(r: &mut R, limits: &Limits) -> io::Result<G
         r: BufReader::with_capacity(64 * 1024, r),
         pos: 0,
         endian: Endian::Little,
+        budget: limits.max_kept_total,
     };
     let _ = parse(&mut c, &mut g, limits);
     if g.data_start.is_some() {
@@ -902,7 +921,11 @@ pub fn read_bytes(data: &[u8], limits: &Limits) -> Gguf {
     }
 }
 
-fn parse<R: Read + ?Sized>(c: &mut Cursor<'_, R>, g: &mut Gguf, limits: &Limits) -> Result<(), Stop> {
+fn parse<R: Read + ?Sized>(
+    c: &mut Cursor<'_, R>,
+    g: &mut Gguf,
+    limits: &Limits,
+) -> Result<(), Stop> {
     let magic = c.bytes::<4>(g, "the magic")?;
     if &magic != MAGIC {
         g.issue(Issue::Truncated {
@@ -965,7 +988,12 @@ fn parse<R: Read + ?Sized>(c: &mut Cursor<'_, R>, g: &mut Gguf, limits: &Limits)
         let at = c.pos;
         let (name, _, _) = c.string(g, limits, "a tensor name", 4096)?;
         let n_dims = c.u32(g, "a dimension count")?;
-        c.check(g, "dimensions", u64::from(n_dims), u64::from(limits.max_dims))?;
+        c.check(
+            g,
+            "dimensions",
+            u64::from(n_dims),
+            u64::from(limits.max_dims),
+        )?;
         let mut dims = Vec::new();
         for _ in 0..n_dims {
             dims.push(c.len(g, "a dimension")?);

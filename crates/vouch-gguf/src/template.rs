@@ -98,8 +98,8 @@ enum Tok {
 }
 
 const OPS: &[&str] = &[
-    "**", "//", "==", "!=", ">=", "<=", "+", "-", "*", "/", "%", "~", "|", ".", ",", ":", "(",
-    ")", "[", "]", "{", "}", "=", "<", ">",
+    "**", "//", "==", "!=", ">=", "<=", "+", "-", "*", "/", "%", "~", "|", ".", ",", ":", "(", ")",
+    "[", "]", "{", "}", "=", "<", ">",
 ];
 
 /// Analyse a template.
@@ -257,7 +257,10 @@ fn lex(src: &str, mut pos: usize, close: &[u8]) -> Result<Lexed, (usize, String)
                 .iter()
                 .position(|&x| !(x == b'_' || x.is_ascii_alphanumeric()))
                 .map_or(b.len(), |p| p + pos);
-            toks.push((pos, Tok::Name(src.get(pos..end).unwrap_or_default().to_owned())));
+            toks.push((
+                pos,
+                Tok::Name(src.get(pos..end).unwrap_or_default().to_owned()),
+            ));
             pos = end;
             continue;
         }
@@ -411,16 +414,30 @@ fn facts_of_tag(f: &mut Facts, toks: &[(usize, Tok)], kind: TagKind, keyword: Op
                     }
                     Some(Tok::Name(k)) if k == "is" => {}
                     _ => {
-                        if next == Some(&Tok::Op("="))
-                            && matches!(prev, Some(Tok::Op("(" | ",")))
-                        {
+                        if next == Some(&Tok::Op("=")) && matches!(prev, Some(Tok::Op("(" | ","))) {
                             kwargs.push(n.clone());
                         } else if !matches!(
                             n.as_str(),
-                            "in" | "not" | "and" | "or" | "is" | "if" | "else" | "true"
-                                | "false" | "none" | "True" | "False" | "None" | "recursive"
-                                | "with" | "without" | "context" | "ignore" | "missing"
-                                | "as" | "import"
+                            "in" | "not"
+                                | "and"
+                                | "or"
+                                | "is"
+                                | "if"
+                                | "else"
+                                | "true"
+                                | "false"
+                                | "none"
+                                | "True"
+                                | "False"
+                                | "None"
+                                | "recursive"
+                                | "with"
+                                | "without"
+                                | "context"
+                                | "ignore"
+                                | "missing"
+                                | "as"
+                                | "import"
                         ) {
                             f.names.push(Ref {
                                 offset: *off,
@@ -515,7 +532,16 @@ mod tests {
         assert!(f.errors.is_empty());
         assert_eq!(names(&f.subscripts), vec!["role", "content"]);
         assert_eq!(names(&f.keywords), vec!["for", "endfor", "if", "endif"]);
-        assert_eq!(names(&f.names), vec!["message", "messages", "message", "message", "add_generation_prompt"]);
+        assert_eq!(
+            names(&f.names),
+            vec![
+                "message",
+                "messages",
+                "message",
+                "message",
+                "add_generation_prompt"
+            ]
+        );
         assert!(f.attributes.is_empty());
         assert!(f.texts.is_empty());
     }
@@ -523,7 +549,10 @@ mod tests {
     #[test]
     fn gadget_chain_is_listed() {
         let f = analyse("{{ cycler.__init__.__globals__.os.popen('id').read() }}");
-        assert_eq!(names(&f.attributes), vec!["__init__", "__globals__", "os", "popen", "read"]);
+        assert_eq!(
+            names(&f.attributes),
+            vec!["__init__", "__globals__", "os", "popen", "read"]
+        );
         assert_eq!(names(&f.names), vec!["cycler"]);
     }
 
@@ -552,7 +581,15 @@ mod tests {
 
     #[test]
     fn errors_are_reported_not_panics() {
-        for t in ["{{ x", "{% if '", "{# x", "{% raw %}x", "{{ 'a\\", "{{ '\\x' }}", "{{ 0x }}"] {
+        for t in [
+            "{{ x",
+            "{% if '",
+            "{# x",
+            "{% raw %}x",
+            "{{ 'a\\",
+            "{{ '\\x' }}",
+            "{{ 0x }}",
+        ] {
             let _ = analyse(t);
         }
         assert_eq!(analyse("{{ x").errors.len(), 1);

@@ -86,10 +86,20 @@ fn valid_v3_file() {
     assert_eq!(g.version, 3);
     assert_eq!(g.kv.len(), 3);
     assert_eq!(g.tensors.len(), 2);
-    assert_eq!(g.chat_templates(), vec![("tokenizer.chat_template", "{{ messages }}", false)]);
-    assert_eq!(g.get("general.architecture").and_then(Value::as_str), Some("llama"));
+    assert_eq!(
+        g.chat_templates(),
+        vec![("tokenizer.chat_template", "{{ messages }}", false)]
+    );
+    assert_eq!(
+        g.get("general.architecture").and_then(Value::as_str),
+        Some("llama")
+    );
     match g.get("x.nested") {
-        Some(Value::Array { elem_type: 9, len: 2, items }) => assert_eq!(items.len(), 2),
+        Some(Value::Array {
+            elem_type: 9,
+            len: 2,
+            items,
+        }) => assert_eq!(items.len(), 2),
         other => panic!("{other:?}"),
     }
     assert_eq!(g.tensor_types().get("Q8_0"), Some(&1));
@@ -131,7 +141,12 @@ fn layout_violations() {
             _ => "other",
         })
         .collect();
-    assert_eq!(kinds, vec!["other", "block", "oob", "overlap", "gap", "gap"], "{:#?}", g.issues);
+    assert_eq!(
+        kinds,
+        vec!["other", "block", "oob", "overlap", "gap", "gap"],
+        "{:#?}",
+        g.issues
+    );
 }
 
 #[test]
@@ -142,11 +157,28 @@ fn lies_and_limits() {
     w.v.extend_from_slice(&8u32.to_le_bytes());
     w.v.extend_from_slice(&u64::MAX.to_le_bytes());
     let g = read(&w.v);
-    assert!(matches!(g.issues[0], Issue::LengthBeyondFile { what: "string bytes", .. }), "{:?}", g.issues);
+    assert!(
+        matches!(
+            g.issues[0],
+            Issue::LengthBeyondFile {
+                what: "string bytes",
+                ..
+            }
+        ),
+        "{:?}",
+        g.issues
+    );
     // absurd counts
     let w = W::new(3, u64::MAX, 0);
     let g = read(&w.v);
-    assert!(matches!(g.issues[0], Issue::LimitExceeded { what: "tensors", value: u64::MAX, .. }));
+    assert!(matches!(
+        g.issues[0],
+        Issue::LimitExceeded {
+            what: "tensors",
+            value: u64::MAX,
+            ..
+        }
+    ));
     let w = W::new(3, 0, 5);
     let g = read(&w.v);
     assert!(matches!(g.issues[0], Issue::Truncated { .. }));
@@ -161,9 +193,15 @@ fn lies_and_limits() {
     w.v.extend_from_slice(&13u32.to_le_bytes());
     let g = read(&w.v);
     assert!(matches!(g.issues[0], Issue::BadBool { byte: 2, .. }));
-    assert!(matches!(g.issues[1], Issue::BadAlignment { value: Some(3), .. }));
+    assert!(matches!(
+        g.issues[1],
+        Issue::BadAlignment { value: Some(3), .. }
+    ));
     assert!(matches!(g.issues[2], Issue::DuplicateKey { .. }));
-    assert!(matches!(g.issues[3], Issue::BadValueType { value_type: 13, .. }));
+    assert!(matches!(
+        g.issues[3],
+        Issue::BadValueType { value_type: 13, .. }
+    ));
     let g = read(b"GGUF\x09\x00\x00\x00");
     assert_eq!(g.issues, vec![Issue::UnsupportedVersion { version: 9 }]);
     // deep nesting
@@ -176,7 +214,13 @@ fn lies_and_limits() {
     }
     w.data(64);
     let g = read(&w.v);
-    assert!(g.issues.iter().any(|i| matches!(i, Issue::LimitExceeded { what: "array nesting", .. })));
+    assert!(g.issues.iter().any(|i| matches!(
+        i,
+        Issue::LimitExceeded {
+            what: "array nesting",
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -204,7 +248,10 @@ fn long_strings_are_truncated_and_checked() {
     w.kv_str("tokenizer.chat_template", "héllo wörld");
     let g = read_bytes(&w.v, &limits);
     assert_eq!(g.issues, vec![]);
-    assert_eq!(g.chat_templates(), vec![("tokenizer.chat_template", "hél", true)]);
+    assert_eq!(
+        g.chat_templates(),
+        vec![("tokenizer.chat_template", "hél", true)]
+    );
     let mut w = W::new(3, 0, 1);
     w.str("k");
     w.v.extend_from_slice(&8u32.to_le_bytes());

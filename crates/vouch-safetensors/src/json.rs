@@ -105,7 +105,9 @@ impl<'a> Parser<'a> {
             Some(b'-' | b'0'..=b'9') => Ok(Kind::Number),
             Some(b't' | b'f') => Ok(Kind::Bool),
             Some(b'n') => Ok(Kind::Null),
-            Some(b) => self.err(format!("unexpected byte 0x{b:02x} where a value should start")),
+            Some(b) => self.err(format!(
+                "unexpected byte 0x{b:02x} where a value should start"
+            )),
             None => self.err("unexpected end of input where a value should start"),
         }
     }

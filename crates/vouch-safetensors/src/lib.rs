@@ -91,7 +91,9 @@ pub struct Tensor {
 impl Tensor {
     /// Number of elements, or `None` on overflow.
     pub fn elements(&self) -> Option<u64> {
-        self.shape.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d))
+        self.shape
+            .iter()
+            .try_fold(1u64, |acc, &d| acc.checked_mul(d))
     }
 
     /// The byte size `dtype x shape` calls for: `None` on unknown dtype or overflow,
@@ -682,10 +684,7 @@ fn parse_entry(
             "data_offsets" => match uint_array(p, 2)? {
                 UintArray::Ok(v) => match v.as_slice() {
                     [b, end] => e.offsets = Some((*b, *end)),
-                    _ => invalid(
-                        h,
-                        format!("data_offsets has {} items, not 2", v.len()),
-                    ),
+                    _ => invalid(h, format!("data_offsets has {} items, not 2", v.len())),
                 },
                 UintArray::TooLong => invalid(h, "data_offsets has more than 2 items".into()),
                 UintArray::Bad(detail) => invalid(h, format!("data_offsets {detail}")),
@@ -737,9 +736,7 @@ fn uint_array(p: &mut json::Parser<'_>, max: usize) -> json::Result<UintArray> {
             Ok(v) if out.len() < max => out.push(v),
             Ok(_) => too_long = true,
             Err(_) => {
-                bad.get_or_insert_with(|| {
-                    format!("holds {text}, not an unsigned 64-bit integer")
-                });
+                bad.get_or_insert_with(|| format!("holds {text}, not an unsigned 64-bit integer"));
             }
         }
     }

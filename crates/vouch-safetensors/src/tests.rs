@@ -136,7 +136,10 @@ fn json_edge_cases_are_issues() {
     v[pos] = 0xff;
     let h = read_bytes(&v, &Limits::default());
     assert!(matches!(h.issues[0], Issue::Encoding { .. }));
-    let h = check(r#"{"__metadata__":{"k":1},"t":{"dtype":"Q9","shape":[-1],"data_offsets":[0,0],"x":0}}"#, 0);
+    let h = check(
+        r#"{"__metadata__":{"k":1},"t":{"dtype":"Q9","shape":[-1],"data_offsets":[0,0],"x":0}}"#,
+        0,
+    );
     assert_eq!(h.issues.len(), 5, "{:#?}", h.issues);
 }
 

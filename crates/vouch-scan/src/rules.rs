@@ -86,6 +86,16 @@ rules! {
     ONNX_EXTERNAL_DATA_TRAVERSAL = "onnx.external-data-traversal", High;
     ONNX_CUSTOM_OPERATOR = "onnx.custom-operator", Medium;
     ONNX_VENDOR_OPERATOR = "onnx.vendor-operator", Low;
+    KERAS_SAFE_MODE_BYPASS = "keras.safe-mode-bypass", Critical;
+    KERAS_LAMBDA_LAYER = "keras.lambda-layer", High;
+    KERAS_LAMBDA_DANGEROUS_CODE = "keras.lambda-dangerous-code", Critical;
+    KERAS_CUSTOM_OBJECT = "keras.custom-object", Medium;
+    KERAS_FILE_REFERENCE = "keras.file-reference", High;
+    KERAS_MALFORMED = "keras.malformed", Medium;
+    TF_DANGEROUS_OP = "tf.dangerous-op", High;
+    TF_ASSET_TRAVERSAL = "tf.asset-traversal", High;
+    TF_MALFORMED = "tf.malformed", Medium;
+    FORMAT_EXTENSION_MISMATCH = "format.extension-mismatch", High;
 }
 
 /// Look a rule up by code.

@@ -43,14 +43,26 @@ fn every_fixture_matches_its_manifest_entry() {
         if got != expect || !missing.is_empty() {
             failures.push(format!(
                 "{rel}: expected {expect}, got {got}; missing rules {missing:?}; findings {:?}",
-                r.findings.iter().map(|f| (&f.rule, f.severity, &f.message)).collect::<Vec<_>>()
+                r.findings
+                    .iter()
+                    .map(|f| (&f.rule, f.severity, &f.message))
+                    .collect::<Vec<_>>()
             ));
         }
         if e["status"].as_str() == Some("skipped") || rel.starts_with("skipped/") {
-            assert_eq!(r.entry.status, FileStatus::Skipped, "{rel} should be skipped");
+            assert_eq!(
+                r.entry.status,
+                FileStatus::Skipped,
+                "{rel} should be skipped"
+            );
         }
     }
-    assert!(failures.is_empty(), "{} fixture(s) disagree:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) disagree:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -62,6 +74,12 @@ fn benign_fixtures_are_recognised_not_skipped() {
             continue;
         }
         let r = scan_file(&dir.join(rel), rel, &ScanOptions::default());
-        assert_eq!(r.entry.status, FileStatus::Scanned, "{rel} was {:?} as {}", r.entry.status, r.entry.format);
+        assert_eq!(
+            r.entry.status,
+            FileStatus::Scanned,
+            "{rel} was {:?} as {}",
+            r.entry.status,
+            r.entry.format
+        );
     }
 }

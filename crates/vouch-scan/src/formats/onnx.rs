@@ -12,47 +12,243 @@ use vouch_onnx::{Issue, Limits, Model};
 /// Operators of the default (`ai.onnx`) domain, every opset (onnx 1.23), plus the
 /// experimental ones removed in opset 10 that old models still carry.
 const STANDARD_OPS: &[&str] = &[
-    "Abs", "Acos", "Acosh", "Add", "AffineGrid", "And", "ArgMax", "ArgMin", "Asin", "Asinh",
-    "Atan", "Atanh", "Attention", "AveragePool", "BatchNormalization", "Bernoulli", "BitCast",
-    "BitShift", "BitwiseAnd", "BitwiseNot", "BitwiseOr", "BitwiseXor", "BlackmanWindow", "Cast",
-    "CastLike", "CausalConvWithState", "Ceil", "Celu", "CenterCropPad", "Clip", "Col2Im",
-    "Compress", "Concat", "ConcatFromSequence", "Constant", "ConstantOfShape", "Conv",
-    "ConvInteger", "ConvTranspose", "Cos", "Cosh", "CumProd", "CumSum", "DFT", "DeformConv",
-    "DepthToSpace", "DequantizeLinear", "Det", "Div", "Dropout", "DynamicQuantizeLinear",
-    "Einsum", "Elu", "Equal", "Erf", "Exp", "Expand", "EyeLike", "Flatten", "Floor", "GRU",
-    "Gather", "GatherElements", "GatherND", "Gelu", "Gemm", "GlobalAveragePool", "GlobalLpPool",
-    "GlobalMaxPool", "Greater", "GreaterOrEqual", "GridSample", "GroupNormalization",
-    "HammingWindow", "HannWindow", "HardSigmoid", "HardSwish", "Hardmax", "Identity", "If",
-    "ImageDecoder", "InstanceNormalization", "IsInf", "IsNaN", "LRN", "LSTM",
-    "LayerNormalization", "LeakyRelu", "Less", "LessOrEqual", "LinearAttention", "Log",
-    "LogSoftmax", "Loop", "LpNormalization", "LpPool", "MatMul", "MatMulInteger", "Max",
-    "MaxPool", "MaxRoiPool", "MaxUnpool", "Mean", "MeanVarianceNormalization",
-    "MelWeightMatrix", "Min", "Mish", "Mod", "Mul", "Multinomial", "Neg",
-    "NegativeLogLikelihoodLoss", "NonMaxSuppression", "NonZero", "Not", "OneHot", "Optional",
-    "OptionalGetElement", "OptionalHasElement", "Or", "PRelu", "Pad", "Pow", "QLinearConv",
-    "QLinearMatMul", "QuantizeLinear", "RMSNormalization", "RNN", "RandomNormal",
-    "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Range", "Reciprocal", "ReduceL1",
-    "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean", "ReduceMin",
-    "ReduceProd", "ReduceSum", "ReduceSumSquare", "RegexFullMatch", "Relu", "Reshape", "Resize",
-    "ReverseSequence", "RoiAlign", "RotaryEmbedding", "Round", "STFT", "Scan", "Scatter",
-    "ScatterElements", "ScatterND", "Selu", "SequenceAt", "SequenceConstruct", "SequenceEmpty",
-    "SequenceErase", "SequenceInsert", "SequenceLength", "SequenceMap", "Shape", "Shrink",
-    "Sigmoid", "Sign", "Sin", "Sinh", "Size", "Slice", "Softmax", "SoftmaxCrossEntropyLoss",
-    "Softplus", "Softsign", "SpaceToDepth", "Split", "SplitToSequence", "Sqrt", "Squeeze",
-    "StringConcat", "StringNormalizer", "StringSplit", "Sub", "Sum", "SwiGLU", "Swish", "Tan",
-    "Tanh", "TensorScatter", "TfIdfVectorizer", "ThresholdedRelu", "Tile", "TopK", "Transpose",
-    "Trilu", "Unique", "Unsqueeze", "Upsample", "Where", "Xor",
+    "Abs",
+    "Acos",
+    "Acosh",
+    "Add",
+    "AffineGrid",
+    "And",
+    "ArgMax",
+    "ArgMin",
+    "Asin",
+    "Asinh",
+    "Atan",
+    "Atanh",
+    "Attention",
+    "AveragePool",
+    "BatchNormalization",
+    "Bernoulli",
+    "BitCast",
+    "BitShift",
+    "BitwiseAnd",
+    "BitwiseNot",
+    "BitwiseOr",
+    "BitwiseXor",
+    "BlackmanWindow",
+    "Cast",
+    "CastLike",
+    "CausalConvWithState",
+    "Ceil",
+    "Celu",
+    "CenterCropPad",
+    "Clip",
+    "Col2Im",
+    "Compress",
+    "Concat",
+    "ConcatFromSequence",
+    "Constant",
+    "ConstantOfShape",
+    "Conv",
+    "ConvInteger",
+    "ConvTranspose",
+    "Cos",
+    "Cosh",
+    "CumProd",
+    "CumSum",
+    "DFT",
+    "DeformConv",
+    "DepthToSpace",
+    "DequantizeLinear",
+    "Det",
+    "Div",
+    "Dropout",
+    "DynamicQuantizeLinear",
+    "Einsum",
+    "Elu",
+    "Equal",
+    "Erf",
+    "Exp",
+    "Expand",
+    "EyeLike",
+    "Flatten",
+    "Floor",
+    "GRU",
+    "Gather",
+    "GatherElements",
+    "GatherND",
+    "Gelu",
+    "Gemm",
+    "GlobalAveragePool",
+    "GlobalLpPool",
+    "GlobalMaxPool",
+    "Greater",
+    "GreaterOrEqual",
+    "GridSample",
+    "GroupNormalization",
+    "HammingWindow",
+    "HannWindow",
+    "HardSigmoid",
+    "HardSwish",
+    "Hardmax",
+    "Identity",
+    "If",
+    "ImageDecoder",
+    "InstanceNormalization",
+    "IsInf",
+    "IsNaN",
+    "LRN",
+    "LSTM",
+    "LayerNormalization",
+    "LeakyRelu",
+    "Less",
+    "LessOrEqual",
+    "LinearAttention",
+    "Log",
+    "LogSoftmax",
+    "Loop",
+    "LpNormalization",
+    "LpPool",
+    "MatMul",
+    "MatMulInteger",
+    "Max",
+    "MaxPool",
+    "MaxRoiPool",
+    "MaxUnpool",
+    "Mean",
+    "MeanVarianceNormalization",
+    "MelWeightMatrix",
+    "Min",
+    "Mish",
+    "Mod",
+    "Mul",
+    "Multinomial",
+    "Neg",
+    "NegativeLogLikelihoodLoss",
+    "NonMaxSuppression",
+    "NonZero",
+    "Not",
+    "OneHot",
+    "Optional",
+    "OptionalGetElement",
+    "OptionalHasElement",
+    "Or",
+    "PRelu",
+    "Pad",
+    "Pow",
+    "QLinearConv",
+    "QLinearMatMul",
+    "QuantizeLinear",
+    "RMSNormalization",
+    "RNN",
+    "RandomNormal",
+    "RandomNormalLike",
+    "RandomUniform",
+    "RandomUniformLike",
+    "Range",
+    "Reciprocal",
+    "ReduceL1",
+    "ReduceL2",
+    "ReduceLogSum",
+    "ReduceLogSumExp",
+    "ReduceMax",
+    "ReduceMean",
+    "ReduceMin",
+    "ReduceProd",
+    "ReduceSum",
+    "ReduceSumSquare",
+    "RegexFullMatch",
+    "Relu",
+    "Reshape",
+    "Resize",
+    "ReverseSequence",
+    "RoiAlign",
+    "RotaryEmbedding",
+    "Round",
+    "STFT",
+    "Scan",
+    "Scatter",
+    "ScatterElements",
+    "ScatterND",
+    "Selu",
+    "SequenceAt",
+    "SequenceConstruct",
+    "SequenceEmpty",
+    "SequenceErase",
+    "SequenceInsert",
+    "SequenceLength",
+    "SequenceMap",
+    "Shape",
+    "Shrink",
+    "Sigmoid",
+    "Sign",
+    "Sin",
+    "Sinh",
+    "Size",
+    "Slice",
+    "Softmax",
+    "SoftmaxCrossEntropyLoss",
+    "Softplus",
+    "Softsign",
+    "SpaceToDepth",
+    "Split",
+    "SplitToSequence",
+    "Sqrt",
+    "Squeeze",
+    "StringConcat",
+    "StringNormalizer",
+    "StringSplit",
+    "Sub",
+    "Sum",
+    "SwiGLU",
+    "Swish",
+    "Tan",
+    "Tanh",
+    "TensorScatter",
+    "TfIdfVectorizer",
+    "ThresholdedRelu",
+    "Tile",
+    "TopK",
+    "Transpose",
+    "Trilu",
+    "Unique",
+    "Unsqueeze",
+    "Upsample",
+    "Where",
+    "Xor",
     // experimental, removed in opset 10
-    "Affine", "ConstantFill", "Crop", "DynamicSlice", "GRUUnit", "GivenTensorFill",
-    "ImageScaler", "ParametricSoftplus", "Scale", "ScaledTanh",
+    "Affine",
+    "ConstantFill",
+    "Crop",
+    "DynamicSlice",
+    "GRUUnit",
+    "GivenTensorFill",
+    "ImageScaler",
+    "ParametricSoftplus",
+    "Scale",
+    "ScaledTanh",
 ];
 
 /// Operators of `ai.onnx.ml`.
 const ML_OPS: &[&str] = &[
-    "ArrayFeatureExtractor", "Binarizer", "CastMap", "CategoryMapper", "DictVectorizer",
-    "FeatureVectorizer", "Imputer", "LabelEncoder", "LinearClassifier", "LinearRegressor",
-    "Normalizer", "OneHotEncoder", "SVMClassifier", "SVMRegressor", "Scaler", "TreeEnsemble",
-    "TreeEnsembleClassifier", "TreeEnsembleRegressor", "ZipMap",
+    "ArrayFeatureExtractor",
+    "Binarizer",
+    "CastMap",
+    "CategoryMapper",
+    "DictVectorizer",
+    "FeatureVectorizer",
+    "Imputer",
+    "LabelEncoder",
+    "LinearClassifier",
+    "LinearRegressor",
+    "Normalizer",
+    "OneHotEncoder",
+    "SVMClassifier",
+    "SVMRegressor",
+    "Scaler",
+    "TreeEnsemble",
+    "TreeEnsembleClassifier",
+    "TreeEnsembleRegressor",
+    "ZipMap",
 ];
 
 /// Operators of the training and preview domains.
@@ -117,7 +313,11 @@ pub(crate) fn scan(ctx: &mut Ctx<'_>, member: Option<&str>, r: &mut Box<dyn Read
     let m = match vouch_onnx::read(&mut **r, &Limits::default()) {
         Ok(m) => m,
         Err(e) => {
-            ctx.push(&rules::FILE_UNREADABLE, member, format!("cannot read the ONNX model: {e}"));
+            ctx.push(
+                &rules::FILE_UNREADABLE,
+                member,
+                format!("cannot read the ONNX model: {e}"),
+            );
             return;
         }
     };
@@ -135,7 +335,10 @@ pub(crate) fn scan(ctx: &mut Ctx<'_>, member: Option<&str>, r: &mut Box<dyn Read
             ),
             Issue::ExternalWithoutLocation { tensor } => (
                 &rules::ONNX_MALFORMED,
-                format!("tensor {:?} is stored externally but names no location", clip(tensor, 200)),
+                format!(
+                    "tensor {:?} is stored externally but names no location",
+                    clip(tensor, 200)
+                ),
                 None,
             ),
             other => (&rules::ONNX_MALFORMED, format!("{other:?}"), None),
@@ -146,10 +349,17 @@ pub(crate) fn scan(ctx: &mut Ctx<'_>, member: Option<&str>, r: &mut Box<dyn Read
     for op in &m.operators {
         let (rule, why) = match classify(&op.domain, &op.op_type, &m.functions) {
             OpClass::Standard | OpClass::Local => continue,
-            OpClass::Vendor => (&rules::ONNX_VENDOR_OPERATOR, "is a runtime-specific operator"),
+            OpClass::Vendor => (
+                &rules::ONNX_VENDOR_OPERATOR,
+                "is a runtime-specific operator",
+            ),
             OpClass::Unknown(why) => (&rules::ONNX_CUSTOM_OPERATOR, why),
         };
-        let domain = if op.domain.is_empty() { "ai.onnx" } else { op.domain.as_str() };
+        let domain = if op.domain.is_empty() {
+            "ai.onnx"
+        } else {
+            op.domain.as_str()
+        };
         let f = ctx.push(
             rule,
             member,
@@ -178,7 +388,7 @@ pub(crate) fn scan(ctx: &mut Ctx<'_>, member: Option<&str>, r: &mut Box<dyn Read
 }
 
 /// Why an external-data location is unsafe, if it is.
-fn unsafe_location(loc: &str) -> Option<&'static str> {
+pub(crate) fn unsafe_location(loc: &str) -> Option<&'static str> {
     if loc.is_empty() {
         return Some("is empty");
     }
@@ -226,7 +436,8 @@ fn external_data(ctx: &mut Ctx<'_>, member: Option<&str>, m: &Model) {
         let reason = unsafe_location(&e.location).map(str::to_owned).or_else(|| {
             // Links can only be followed for a model file on disk, not for an archive member.
             let dir = dir.as_ref().filter(|_| member.is_none())?;
-            symlink_on_path(dir, &e.location).map(|t| format!("goes through a symbolic link to {t:?}"))
+            symlink_on_path(dir, &e.location)
+                .map(|t| format!("goes through a symbolic link to {t:?}"))
         });
         let Some(reason) = reason else { continue };
         let f = ctx.push(
@@ -271,7 +482,16 @@ fn metadata(m: &Model) -> Map<String, Value> {
     let opsets: Map<String, Value> = m
         .opsets
         .iter()
-        .map(|(d, v)| (if d.is_empty() { "ai.onnx".to_owned() } else { d.clone() }, json!(v)))
+        .map(|(d, v)| {
+            (
+                if d.is_empty() {
+                    "ai.onnx".to_owned()
+                } else {
+                    d.clone()
+                },
+                json!(v),
+            )
+        })
         .collect();
     o.insert("opsets".into(), Value::Object(opsets));
     o.insert("graphs".into(), m.graphs.into());
@@ -285,7 +505,13 @@ fn metadata(m: &Model) -> Map<String, Value> {
     let domains: std::collections::BTreeSet<&str> = m
         .operators
         .iter()
-        .map(|op| if op.domain.is_empty() { "ai.onnx" } else { op.domain.as_str() })
+        .map(|op| {
+            if op.domain.is_empty() {
+                "ai.onnx"
+            } else {
+                op.domain.as_str()
+            }
+        })
         .collect();
     o.insert("operator_domains".into(), json!(domains));
     o.insert("operator_types".into(), m.operators.len().into());
