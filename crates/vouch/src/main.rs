@@ -28,6 +28,10 @@ enum Command {
     Scan(cmd::scan::ScanArgs),
     /// List every rule vouch can report, or explain one.
     Rules(cmd::rules::RulesArgs),
+    /// Check libraries, models and datasets against known vulnerabilities and AI advisories, offline.
+    Audit(cmd::audit::AuditArgs),
+    /// Manage the local advisory database `vouch audit` reads (import OSV advisories, status).
+    Db(cmd::db::DbArgs),
     /// Sign a model (OpenSSF model-signing bundle) with a private key or certificate.
     Sign(cmd::sign::SignArgs),
     /// Verify a model's signature, and optionally its provenance attestations.
@@ -41,6 +45,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => cmd::scan::run(args),
         Command::Rules(args) => cmd::rules::run(args),
+        Command::Audit(args) => cmd::audit::run(args),
+        Command::Db(args) => cmd::db::run(args),
         Command::Sign(args) => cmd::sign::run_sign(args),
         Command::Verify(args) => cmd::sign::run_verify(args),
         Command::Attest(args) => cmd::sign::run_attest(args),

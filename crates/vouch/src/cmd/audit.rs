@@ -11,7 +11,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use vouch_core::Severity;
-use vouch_inventory::{Component, ComponentKind, WalkOptions};
+use vouch_inventory::{Component, WalkOptions};
 use vouch_osv::{
     AdvisorySource, AuditOptions, Database, DbLocation, Ecosystem, Location, Lookup, Query,
 };
@@ -186,6 +186,8 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
     }
     let online = if args.online {
         let client = vouch_osv::online::OsvClient::new(&args.osv_url);
+        // The API's answers are keyed by query index: de-duplicate (and so sort) first, as
+        // `audit` does; de-duplicating again keeps that order.
         let deduped = vouch_osv::audit::dedup_queries(queries.clone());
         let r = client.query(&deduped)?;
         queries = deduped;
@@ -236,7 +238,8 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         AuditFormat::Cyclonedx => {
             let json = vouch_osv::render::json(&report);
             let serial = uuid_from(&Sha256::digest(json.as_bytes()));
-            let ts = (!args.reproducible).then(|| vouch_osv::time::rfc3339(vouch_osv::time::now_unix()));
+            let ts =
+                (!args.reproducible).then(|| vouch_osv::time::rfc3339(vouch_osv::time::now_unix()));
             vouch_osv::render::cyclonedx_vex(&report, &serial, ts.as_deref())
         }
     };
@@ -275,9 +278,12 @@ fn to_query(c: Component, prefix: Option<&Path>) -> Query {
     let path = path.strip_prefix("./").map(str::to_owned).unwrap_or(path);
     let sha256 = c.sha256().map(str::to_owned).collect();
     let ecosystem = c.ecosystem.as_ref().map(|e| Ecosystem::parse(e.as_str()));
-    let name = match (&c.ecosystem, c.kind) {
-        (None, ComponentKind::Model | ComponentKind::Dataset | ComponentKind::File) => path.clone(),
-        _ => c.name.clone(),
+    // A file found by the directory walk is named by its path (relative to the current
+    // directory); a file listed in a BOM keeps the BOM's name.
+    let name = if c.ecosystem.is_none() && c.name == c.origin.path {
+        path.clone()
+    } else {
+        c.name.clone()
     };
     Query {
         ecosystem,

@@ -144,7 +144,12 @@ fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn report_import(source: &std::path::Path, s: &ImportSummary, took: std::time::Duration, verbose: bool) {
+fn report_import(
+    source: &std::path::Path,
+    s: &ImportSummary,
+    took: std::time::Duration,
+    verbose: bool,
+) {
     let info = s.source.as_ref();
     println!(
         "imported {} ({}): {} files, {} parsed, {} unchanged, {} removed; {} advisories written in {:.2}s",
@@ -167,7 +172,10 @@ fn report_import(source: &std::path::Path, s: &ImportSummary, took: std::time::D
             eprintln!("  {i}");
         }
         if items.len() > limit {
-            eprintln!("  … and {} more (--verbose lists them all)", items.len() - limit);
+            eprintln!(
+                "  … and {} more (--verbose lists them all)",
+                items.len() - limit
+            );
         }
     };
     show("file(s) could not be parsed and were skipped", &s.errors);
@@ -207,7 +215,11 @@ fn status(args: StatusArgs) -> anyhow::Result<ExitCode> {
             "  {} files, {} advisories ({} withdrawn, never reported), {} unparsable files",
             s.files, s.advisories, s.withdrawn, s.errors
         );
-        let ecos: Vec<String> = s.ecosystems.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let ecos: Vec<String> = s
+            .ecosystems
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         println!("  ecosystems: {}", ecos.join(", "));
         if let Some(m) = &s.newest_modified {
             println!("  newest advisory modified: {m}");
