@@ -9,6 +9,7 @@
 
 mod finding;
 mod limits;
+pub mod names;
 mod report;
 
 pub use finding::{Evidence, Finding, Location, Severity};

@@ -237,20 +237,7 @@ pub fn purl_for(ecosystem: &Ecosystem, name: &str, version: Option<&str>) -> Opt
 
 /// PEP 503 name normalisation.
 pub fn pep503(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !sep {
-                out.push('-');
-            }
-            sep = true;
-        } else {
-            out.extend(c.to_lowercase());
-            sep = false;
-        }
-    }
-    out
+    vouch_core::names::pep503(name)
 }
 
 #[cfg(test)]

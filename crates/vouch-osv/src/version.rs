@@ -117,20 +117,7 @@ impl From<Ecosystem> for String {
 
 /// PEP 503 normalisation: lower case, every run of `-`, `_` and `.` becomes one `-`.
 pub fn normalize_pypi_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut in_sep = false;
-    for c in name.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !in_sep {
-                out.push('-');
-            }
-            in_sep = true;
-        } else {
-            out.extend(c.to_lowercase());
-            in_sep = false;
-        }
-    }
-    out
+    vouch_core::names::pep503(name)
 }
 
 /// A version ordering.
