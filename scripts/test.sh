@@ -45,6 +45,9 @@ cargo build --release --locked -p vouch
 step "cargo test"
 cargo test --workspace --locked
 
+step "generated protobuf code is fresh (scripts/protogen --check)"
+CARGO_TARGET_DIR="$root/target/protogen" cargo run -q --locked --manifest-path scripts/protogen/Cargo.toml -- --check
+
 # ---------------------------------------------------------------- interop with peer tools
 step "differential test against picklescan (freshly generated corpus)"
 corpus="$root/target/pickle-corpus"
