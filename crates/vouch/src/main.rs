@@ -32,6 +32,8 @@ enum Command {
     Audit(cmd::audit::AuditArgs),
     /// Manage the local advisory database `vouch audit` reads (import OSV advisories, status).
     Db(cmd::db::DbArgs),
+    /// Write an AI bill of materials (CycloneDX 1.6 or SPDX 3.0.1): libraries, models, datasets.
+    Bom(cmd::bom::BomArgs),
     /// Sign a model (OpenSSF model-signing bundle) with a private key or certificate.
     Sign(cmd::sign::SignArgs),
     /// Verify a model's signature, and optionally its provenance attestations.
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => cmd::rules::run(args),
         Command::Audit(args) => cmd::audit::run(args),
         Command::Db(args) => cmd::db::run(args),
+        Command::Bom(args) => cmd::bom::run(args),
         Command::Sign(args) => cmd::sign::run_sign(args),
         Command::Verify(args) => cmd::sign::run_verify(args),
         Command::Attest(args) => cmd::sign::run_attest(args),

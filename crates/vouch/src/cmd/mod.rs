@@ -1,5 +1,6 @@
 //! One module per subcommand.
 pub mod audit;
+pub mod bom;
 pub mod db;
 pub mod rules;
 pub mod scan;
