@@ -352,6 +352,35 @@ impl Listing {
     }
 
     /// Sets a link's target once it is known, in the entry and in its [`Issue::Symlink`].
+    /// Reads the targets of link entries stored as content (zip, 7z), `max` bytes each, through
+    /// the container's own `read`. A member that cannot be read gets an empty target; only a
+    /// failing reader is an error.
+    pub(crate) fn resolve_links(
+        &mut self,
+        max: u64,
+        mut read: impl FnMut(&Entry, &Cap, &Limits) -> Result<(MemberData, u64), ArchiveError>,
+    ) -> Result<(), ArchiveError> {
+        let links: Vec<Entry> = self
+            .entries
+            .iter()
+            .filter(|e| matches!(e.kind, EntryKind::Symlink { .. }) && !e.encrypted)
+            .cloned()
+            .collect();
+        let limits = self.limits;
+        for entry in links {
+            let cap = Cap::new(max, &limits, 0);
+            let target = match read(&entry, &cap, &limits) {
+                Ok((data, _)) => lossy(&data.bytes),
+                Err(ArchiveError::Io { context, source }) => {
+                    return Err(ArchiveError::Io { context, source });
+                }
+                Err(_) => String::new(),
+            };
+            self.set_link_target(entry.index, target);
+        }
+        Ok(())
+    }
+
     pub(crate) fn set_link_target(&mut self, index: usize, new_target: String) {
         let Some(entry) = self.entries.get_mut(index) else {
             return;

@@ -14,7 +14,7 @@ use std::io::{self, SeekFrom};
 use sevenz_rust2::{BlockDecoder, EncoderMethod, Password};
 use vouch_core::Limits;
 
-use crate::archive::{Cap, Entry, EntryKind, Listing, ReadSeek, finish, lossy};
+use crate::archive::{Cap, Entry, EntryKind, Listing, ReadSeek, finish};
 use crate::capped::{Drained, MemberData, RatioGuard, Stop, Tap, TapState, drain, read_full};
 use crate::{ArchiveError, Issue};
 
@@ -221,25 +221,9 @@ impl SevenZReader {
     }
 
     fn resolve_links(&mut self, listing: &mut Listing) -> Result<(), ArchiveError> {
-        let links: Vec<Entry> = listing
-            .entries
-            .iter()
-            .filter(|e| matches!(e.kind, EntryKind::Symlink { .. }) && !e.encrypted)
-            .cloned()
-            .collect();
-        let limits = listing.limits;
-        for entry in links {
-            let cap = Cap::new(MAX_LINK_TARGET, &limits, 0);
-            let target = match self.read(&entry, &cap, &limits) {
-                Ok((data, _)) => lossy(&data.bytes),
-                Err(ArchiveError::Io { context, source }) => {
-                    return Err(ArchiveError::Io { context, source });
-                }
-                Err(_) => String::new(),
-            };
-            listing.set_link_target(entry.index, target);
-        }
-        Ok(())
+        listing.resolve_links(MAX_LINK_TARGET, |entry, cap, limits| {
+            self.read(entry, cap, limits)
+        })
     }
 
     /// Decodes one member under `cap`, decoding (and discarding) the entries before it in its

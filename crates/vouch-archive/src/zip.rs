@@ -335,25 +335,9 @@ impl ZipReader {
 
     /// Reads the targets of symlink entries (their content), up to 4 KiB each.
     fn resolve_links(&mut self, listing: &mut Listing) -> Result<(), ArchiveError> {
-        let links: Vec<Entry> = listing
-            .entries
-            .iter()
-            .filter(|e| matches!(e.kind, EntryKind::Symlink { .. }) && !e.encrypted)
-            .cloned()
-            .collect();
-        let limits = listing.limits;
-        for entry in links {
-            let cap = Cap::new(MAX_LINK_TARGET, &limits, 0);
-            let target = match self.read(&entry, &cap, &limits) {
-                Ok((data, _)) => lossy(&data.bytes),
-                Err(ArchiveError::Io { context, source }) => {
-                    return Err(ArchiveError::Io { context, source });
-                }
-                Err(_) => String::new(),
-            };
-            listing.set_link_target(entry.index, target);
-        }
-        Ok(())
+        listing.resolve_links(MAX_LINK_TARGET, |entry, cap, limits| {
+            self.read(entry, cap, limits)
+        })
     }
 
     /// Decodes one member under `cap`. Returns the data and the bytes decoded.
