@@ -20,4 +20,4 @@ mod vm;
 
 pub use opcodes::{is_opcode, opcode_info, opcode_name};
 pub use trace::{Call, CallKind, GlobalRef, LimitHit, Malformed, RefKind, Trace};
-pub use vm::{Options, scan, scan_bytes};
+pub use vm::{Options, canonical_module, scan, scan_bytes};

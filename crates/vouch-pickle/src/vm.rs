@@ -133,8 +133,9 @@ fn path_of(module: &str, name: &str) -> String {
     format!("{module}.{name}")
 }
 
-/// Module aliases Python's unpickler applies (`fix_imports`) or that re-export the same objects.
-fn canonical_module(module: &str) -> &str {
+/// Module names Python's unpickler maps (`fix_imports`) or that re-export the same objects
+/// under another name (`posix.system` is `os.system`). The one alias table of the project.
+pub fn canonical_module(module: &str) -> &str {
     match module {
         "__builtin__" | "__builtins__" | "exceptions" => "builtins",
         "copy_reg" => "copyreg",
@@ -142,6 +143,9 @@ fn canonical_module(module: &str) -> &str {
         "_functools" => "functools",
         "posix" | "nt" => "os",
         "_pickle" | "cPickle" => "pickle",
+        "_io" => "io",
+        "_socket" => "socket",
+        "numpy._core.multiarray" => "numpy.core.multiarray",
         other => other,
     }
 }

@@ -77,6 +77,22 @@ impl<'a> Ctx<'a> {
         &mut self.findings[last]
     }
 
+    /// Push a finding at `offset` whose evidence is a JSON object; `null` entries are dropped.
+    pub(crate) fn push_at(
+        &mut self,
+        rule: &rules::Rule,
+        member: Option<&str>,
+        message: String,
+        offset: Option<u64>,
+        evidence: serde_json::Value,
+    ) {
+        let f = self.push(rule, member, message);
+        f.location = offset.map(vouch_core::Location::offset);
+        if let serde_json::Value::Object(map) = evidence {
+            f.evidence = map.into_iter().filter(|(_, v)| !v.is_null()).collect();
+        }
+    }
+
     pub(crate) fn finish(self, format: String) -> Outcome {
         Outcome {
             format,

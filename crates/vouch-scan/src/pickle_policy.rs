@@ -401,18 +401,7 @@ const CLASS_PACKAGES: &[&str] = &[
 
 /// Module names Python's unpickler maps (`fix_imports`) or that re-export the same objects.
 pub fn canonical_module(module: &str) -> &str {
-    match module {
-        "__builtin__" | "__builtins__" | "exceptions" => "builtins",
-        "copy_reg" => "copyreg",
-        "_operator" => "operator",
-        "_functools" => "functools",
-        "posix" | "nt" => "os",
-        "_pickle" | "cPickle" => "pickle",
-        "_io" => "io",
-        "_socket" => "socket",
-        "numpy._core.multiarray" => "numpy.core.multiarray",
-        other => other,
-    }
+    vouch_pickle::canonical_module(module)
 }
 
 /// Classify a dotted callable path (`module.name`, module part possibly an alias).

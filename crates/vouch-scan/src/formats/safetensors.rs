@@ -324,11 +324,7 @@ fn judge(ctx: &mut Ctx<'_>, member: Option<&str>, issue: &Issue) {
             Value::Null,
         ),
     };
-    let f = ctx.push(rule, member, msg);
-    f.location = offset.map(vouch_core::Location::offset);
-    if let Value::Object(map) = evidence {
-        f.evidence = map.into_iter().filter(|(_, v)| !v.is_null()).collect();
-    }
+    ctx.push_at(rule, member, msg, offset, evidence);
 }
 
 fn metadata(h: &Header) -> Map<String, Value> {
