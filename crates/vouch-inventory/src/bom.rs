@@ -102,16 +102,8 @@ fn cdx_component(v: &Value, display: &str, depth: usize, out: &mut Vec<Component
                 None => name,
             };
             Component {
-                kind,
-                ecosystem: None,
-                name,
                 version: s("version"),
-                purl: None,
-                hashes: Vec::new(),
-                format: None,
-                markers: None,
-                dev: false,
-                origin,
+                ..Component::new(kind, &name, origin)
             }
         }),
     };
@@ -198,16 +190,8 @@ pub fn parse_spdx(text: &str, path: &Path, display: &str) -> Result<Vec<Componen
                     .clone()
                     .filter(|n| !n.trim().is_empty())
                     .map(|name| Component {
-                        kind,
-                        ecosystem: None,
-                        name,
                         version: p.version.clone().filter(|v| v != "NOASSERTION"),
-                        purl: None,
-                        hashes: Vec::new(),
-                        format: None,
-                        markers: None,
-                        dev: false,
-                        origin,
+                        ..Component::new(kind, &name, origin)
                     })
             });
         if let Some(mut c) = c {

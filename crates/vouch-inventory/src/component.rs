@@ -15,6 +15,10 @@ pub enum ComponentKind {
     Dataset,
     /// Any other file, known only by its digest.
     File,
+    /// The project itself (a `pyproject.toml`, a lockfile's root or workspace member, a
+    /// `package.json`): not a dependency, so never audited; its `depends_on` are the
+    /// project's direct dependencies.
+    Project,
 }
 
 /// A package ecosystem, named as OSV names it.
@@ -170,11 +174,46 @@ pub struct Component {
     /// Only a development dependency.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dev: bool,
+    /// Licences the input declares (SPDX ids or expressions, or free names), as spelled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licenses: Vec<String>,
+    /// What it depends on, as recorded in the same input: the purls of those components
+    /// (or `name@version` when one has no purl), sorted, no duplicates.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
     /// Where it was found.
     pub origin: Origin,
 }
 
 impl Component {
+    /// A bare component: no ecosystem, version, purl, hashes or edges.
+    pub fn new(kind: ComponentKind, name: &str, origin: Origin) -> Component {
+        Component {
+            kind,
+            ecosystem: None,
+            name: name.trim().to_owned(),
+            version: None,
+            purl: None,
+            hashes: Vec::new(),
+            format: None,
+            markers: None,
+            dev: false,
+            licenses: Vec::new(),
+            depends_on: Vec::new(),
+            origin,
+        }
+    }
+
+    /// The identifier other components' `depends_on` use for this one: the purl, else
+    /// `name@version` (or the name).
+    pub fn dep_ref(&self) -> String {
+        match (&self.purl, &self.version) {
+            (Some(p), _) => p.clone(),
+            (None, Some(v)) => format!("{}@{v}", self.name),
+            (None, None) => self.name.clone(),
+        }
+    }
+
     /// A library pinned (or not) in a lockfile.
     pub fn library(
         ecosystem: Ecosystem,
@@ -188,16 +227,10 @@ impl Component {
             .map(str::to_owned);
         let purl = purl_for(&ecosystem, name, version.as_deref());
         Component {
-            kind: ComponentKind::Library,
             ecosystem: Some(ecosystem),
-            name: name.trim().to_owned(),
             version,
             purl,
-            hashes: Vec::new(),
-            format: None,
-            markers: None,
-            dev: false,
-            origin,
+            ..Component::new(ComponentKind::Library, name, origin)
         }
     }
 

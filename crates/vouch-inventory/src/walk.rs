@@ -218,19 +218,16 @@ fn rec(
             match sha256_file(&path) {
                 Ok(h) => {
                     inv.components.push(Component {
-                        kind,
-                        ecosystem: None,
-                        name: shown.clone(),
-                        version: None,
-                        purl: None,
                         hashes: Hash::new("sha256", &h).into_iter().collect(),
                         format: Some(format.to_owned()),
-                        markers: None,
-                        dev: false,
-                        origin: Origin {
-                            path: shown.clone(),
-                            line: None,
-                        },
+                        ..Component::new(
+                            kind,
+                            &shown,
+                            Origin {
+                                path: shown.clone(),
+                                line: None,
+                            },
+                        )
                     });
                     inv.inputs.push(shown);
                 }

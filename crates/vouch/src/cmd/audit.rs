@@ -11,7 +11,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use vouch_core::Severity;
-use vouch_inventory::{Component, WalkOptions};
+use vouch_inventory::{Component, ComponentKind, WalkOptions};
 use vouch_osv::{
     AdvisorySource, AuditOptions, Database, DbLocation, Ecosystem, Location, Lookup, Query,
 };
@@ -152,7 +152,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<ExitCode> {
         queries.extend(
             inv.components
                 .into_iter()
-                .filter(|c| !(args.no_dev && c.dev))
+                .filter(|c| c.kind != ComponentKind::Project && !(args.no_dev && c.dev))
                 .map(|c| to_query(c, prefix)),
         );
     }
