@@ -33,6 +33,9 @@ pub enum Ecosystem {
     Npm,
     /// `HuggingFace` (models and datasets on the Hugging Face Hub).
     HuggingFace,
+    /// `conda` packages (conda-forge, Anaconda channels). OSV has no conda ecosystem, so these
+    /// are inventoried (purl type `conda`) but never matched against advisories.
+    Conda,
     /// Anything else, by its OSV name (`Go`, `Maven`, ...).
     Other(String),
 }
@@ -45,6 +48,7 @@ impl Ecosystem {
             Ecosystem::CratesIo => "crates.io",
             Ecosystem::Npm => "npm",
             Ecosystem::HuggingFace => "HuggingFace",
+            Ecosystem::Conda => "conda",
             Ecosystem::Other(s) => s,
         }
     }
@@ -56,6 +60,7 @@ impl Ecosystem {
             "cargo" => Ecosystem::CratesIo,
             "npm" => Ecosystem::Npm,
             "huggingface" => Ecosystem::HuggingFace,
+            "conda" => Ecosystem::Conda,
             "golang" => Ecosystem::Other("Go".into()),
             "maven" => Ecosystem::Other("Maven".into()),
             "gem" => Ecosystem::Other("RubyGems".into()),
@@ -75,6 +80,7 @@ impl Ecosystem {
             Ecosystem::CratesIo => Some("cargo"),
             Ecosystem::Npm => Some("npm"),
             Ecosystem::HuggingFace => Some("huggingface"),
+            Ecosystem::Conda => Some("conda"),
             Ecosystem::Other(_) => None,
         }
     }
@@ -93,6 +99,7 @@ impl From<String> for Ecosystem {
             "crates.io" => Ecosystem::CratesIo,
             "npm" => Ecosystem::Npm,
             "HuggingFace" => Ecosystem::HuggingFace,
+            "conda" => Ecosystem::Conda,
             _ => Ecosystem::Other(s),
         }
     }
@@ -292,6 +299,12 @@ mod tests {
             Some("pkg:huggingface/org/name@abc")
         );
         assert_eq!(purl_for(&Ecosystem::Other("Go".into()), "x", None), None);
+        assert_eq!(
+            purl_for(&Ecosystem::Conda, "libgcc-ng", Some("13.2.0")).as_deref(),
+            Some("pkg:conda/libgcc-ng@13.2.0")
+        );
+        assert_eq!(Ecosystem::from_purl_type("conda"), Some(Ecosystem::Conda));
+        assert_eq!(Ecosystem::from(String::from("conda")), Ecosystem::Conda);
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! content) says it is. Parsers are pure functions of text so they can be fuzzed; this module
 //! does the I/O, with a size limit on every lockfile read.
 //!
-//! This is the minimal inventory `vouch audit` needs; `vouch bom` extends it.
+//! Manifests (`pyproject.toml`) give the project itself as a [`ComponentKind::Project`] with its
+//! direct dependencies; conda inputs (`environment.yml`, explicit lock files, `conda-lock.yml`)
+//! give conda and pip packages; [`read_python_env`] reads what an installed environment holds.
 
 #![warn(missing_docs)]
 // Untrusted input never panics: no unwrap, expect, panics or unchecked indexing outside tests.
@@ -23,14 +25,18 @@
 
 pub mod bom;
 mod component;
+pub mod conda;
 mod error;
 pub mod lockfiles;
 pub mod purl;
+pub mod pyenv;
+pub mod pyproject;
 pub mod requirements;
 mod walk;
 
 pub use component::{Component, ComponentKind, Ecosystem, Hash, Origin, pep503, purl_for};
 pub use error::{Error, Result};
+pub use pyenv::read_python_env;
 pub use walk::{WalkOptions, model_format};
 
 use std::io::Read;
@@ -70,10 +76,20 @@ pub enum InputKind {
     PackageLock,
     /// A CycloneDX or SPDX JSON BOM.
     Bom,
+    /// `pyproject.toml` (PEP 621 / PEP 735 / Poetry): the project and its direct dependencies.
+    PyProject,
+    /// A conda `environment.yml`.
+    CondaEnv,
+    /// A conda explicit file (`@EXPLICIT`, one package URL per line).
+    CondaExplicit,
+    /// `conda-lock.yml` (conda-lock's unified lock file).
+    CondaLock,
 }
 
 /// The kind of a lockfile by its file name, as a directory walk recognises it
-/// (`requirements*.txt`, `*requirements.txt`, `requirements/*.txt` and the lockfile names).
+/// (`requirements*.txt`, `*requirements.txt`, `requirements/*.txt`, the lockfile names,
+/// `pyproject.toml`, `environment.yml`/`.yaml`, `conda-lock.yml`/`*.conda-lock.yml`, and conda
+/// explicit files named `conda-<platform>.lock` or `explicit*.txt`).
 pub fn kind_by_name(path: &Path) -> Option<InputKind> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
     let in_req_dir = path
@@ -87,6 +103,20 @@ pub fn kind_by_name(path: &Path) -> Option<InputKind> {
         "pipfile.lock" => InputKind::PipfileLock,
         "cargo.lock" => InputKind::CargoLock,
         "package-lock.json" | "npm-shrinkwrap.json" => InputKind::PackageLock,
+        "pyproject.toml" => InputKind::PyProject,
+        "environment.yml" | "environment.yaml" => InputKind::CondaEnv,
+        n if n == "conda-lock.yml"
+            || n == "conda-lock.yaml"
+            || n.ends_with(".conda-lock.yml")
+            || n.ends_with(".conda-lock.yaml") =>
+        {
+            InputKind::CondaLock
+        }
+        n if (n.starts_with("conda-") && n.ends_with(".lock"))
+            || (n.starts_with("explicit") && n.ends_with(".txt")) =>
+        {
+            InputKind::CondaExplicit
+        }
         n if n.ends_with(".cdx.json")
             || n.ends_with(".spdx.json")
             || n == "bom.json"
@@ -140,6 +170,10 @@ pub fn parse_text(
         InputKind::PipfileLock => lockfiles::parse_pipfile_lock(text, path, display),
         InputKind::CargoLock => lockfiles::parse_cargo_lock(text, path, display),
         InputKind::PackageLock => lockfiles::parse_package_lock(text, path, display),
+        InputKind::PyProject => pyproject::parse_pyproject(text, path, display),
+        InputKind::CondaEnv => conda::parse_environment(text, path, display),
+        InputKind::CondaExplicit => conda::parse_explicit(text, path, display),
+        InputKind::CondaLock => conda::parse_conda_lock(text, path, display),
         InputKind::Bom => match bom::sniff(text) {
             Some(bom::BomKind::CycloneDx) => bom::parse_cyclonedx(text, path, display),
             Some(bom::BomKind::Spdx) => bom::parse_spdx(text, path, display),
@@ -152,8 +186,11 @@ pub fn parse_text(
     }
 }
 
-/// Read one lockfile or BOM. Requirements files follow their `-r` includes. A file whose name
-/// is not recognised is sniffed: JSON BOMs by content, `*.txt`/`*.in` as requirements.
+/// Read one lockfile, manifest or BOM. Requirements files follow their `-r` includes. A file
+/// whose name is not recognised is sniffed: JSON BOMs by content, `*.txt`/`*.in` and `*.lock`
+/// holding an `@EXPLICIT` line as conda explicit files, other `*.txt`/`*.in` as requirements,
+/// `*.toml` with `[project]`/`[tool.poetry]` as a pyproject, `*.yml`/`*.yaml` as a conda-lock
+/// file (a `package:` list with `manager:`) or an environment file (`dependencies:`).
 pub fn read_file(path: &Path, display: &str) -> Result<Vec<Component>> {
     let kind = match kind_by_name(path) {
         Some(k) => k,
@@ -165,11 +202,36 @@ pub fn read_file(path: &Path, display: &str) -> Result<Vec<Component>> {
             match ext.as_str() {
                 "txt" | "in" => InputKind::Requirements,
                 "json" => InputKind::Bom,
+                "toml" => {
+                    let text = read_text(path)?;
+                    if !has_line_starting(&text, &["[project]", "[tool.poetry]"]) {
+                        return Err(Error::Unsupported {
+                            path: path.to_path_buf(),
+                        });
+                    }
+                    return parse_text(InputKind::PyProject, &text, path, display);
+                }
+                "yml" | "yaml" => {
+                    let text = read_text(path)?;
+                    let kind =
+                        if has_line_starting(&text, &["package:"]) && text.contains("manager:") {
+                            InputKind::CondaLock
+                        } else if has_line_starting(&text, &["dependencies:"]) {
+                            InputKind::CondaEnv
+                        } else {
+                            return Err(Error::Unsupported {
+                                path: path.to_path_buf(),
+                            });
+                        };
+                    return parse_text(kind, &text, path, display);
+                }
                 "lock" => {
                     // A renamed TOML lockfile: uv and pdm have `[[package]]` like Cargo;
-                    // tell them apart by their sources.
+                    // tell them apart by their sources. conda-lock renders explicit files.
                     let text = read_text(path)?;
-                    let kind = if text.contains("crates.io-index") {
+                    let kind = if conda::is_explicit(&text) {
+                        InputKind::CondaExplicit
+                    } else if text.contains("crates.io-index") {
                         InputKind::CargoLock
                     } else if text.contains("[[package]]") {
                         InputKind::UvLock
@@ -189,6 +251,11 @@ pub fn read_file(path: &Path, display: &str) -> Result<Vec<Component>> {
         }
     };
     if kind == InputKind::Requirements {
+        // `conda list --explicit > requirements.txt` is common: sniff before reading as pip's.
+        let text = read_text(path)?;
+        if conda::is_explicit(&text) {
+            return parse_text(InputKind::CondaExplicit, &text, path, display);
+        }
         return requirements::parse_file(path, display);
     }
     let text = read_text(path)?;
@@ -198,6 +265,12 @@ pub fn read_file(path: &Path, display: &str) -> Result<Vec<Component>> {
         });
     }
     parse_text(kind, &text, path, display)
+}
+
+/// Whether a line of `text` starts with one of `prefixes` (at column 0).
+fn has_line_starting(text: &str, prefixes: &[&str]) -> bool {
+    text.lines()
+        .any(|l| prefixes.iter().any(|p| l.starts_with(p)))
 }
 
 /// Read a directory (walked) or a file.
@@ -234,6 +307,15 @@ mod tests {
             ("Pipfile.lock", Some(InputKind::PipfileLock)),
             ("app.cdx.json", Some(InputKind::Bom)),
             ("package.json", None),
+            ("pyproject.toml", Some(InputKind::PyProject)),
+            ("sub/pkg/pyproject.toml", Some(InputKind::PyProject)),
+            ("environment.yml", Some(InputKind::CondaEnv)),
+            ("environment.yaml", Some(InputKind::CondaEnv)),
+            ("conda-lock.yml", Some(InputKind::CondaLock)),
+            ("gpu.conda-lock.yml", Some(InputKind::CondaLock)),
+            ("conda-linux-64.lock", Some(InputKind::CondaExplicit)),
+            ("explicit-osx-arm64.txt", Some(InputKind::CondaExplicit)),
+            ("config.yml", None),
         ] {
             assert_eq!(kind_by_name(Path::new(n)), k, "{n}");
         }

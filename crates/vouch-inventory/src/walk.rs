@@ -1,7 +1,11 @@
 //! Walking a project directory: lockfiles, model and dataset files, Hugging Face caches.
 //!
 //! Skipped: `.git`, `node_modules`, `target`, `.venv`, any virtualenv (a directory holding
-//! `pyvenv.cfg`), `__pycache__` and tool caches; symbolic links to directories are not followed.
+//! `pyvenv.cfg`) or conda prefix (one holding `conda-meta/`), `__pycache__` and tool caches;
+//! symbolic links to directories are not followed (read an installed environment with
+//! [`crate::read_python_env`]). Manifests count wherever they are: every `pyproject.toml` in the
+//! tree is a project, and `environment.yml`, `conda-lock.yml` and conda explicit files
+//! (`conda-<platform>.lock`) are read like lockfiles.
 //! Files with a model or dataset extension are hashed with SHA-256 (streamed, so any size), and
 //! a Hugging Face hub cache (`models--org--name/snapshots/<revision>/`) yields the repository
 //! itself as `pkg:huggingface/org/name@<revision>`. A lockfile that fails to parse is a warning,
@@ -161,8 +165,8 @@ fn rec(
     };
     let mut entries: Vec<_> = rd.filter_map(std::result::Result::ok).collect();
     entries.sort_by_key(std::fs::DirEntry::file_name);
-    if dir.join("pyvenv.cfg").is_file() && depth > 0 {
-        return Ok(()); // a virtualenv: installed packages, not the project's pins
+    if depth > 0 && (dir.join("pyvenv.cfg").is_file() || dir.join("conda-meta").is_dir()) {
+        return Ok(()); // a virtualenv or conda prefix: installed packages, not the project's pins
     }
     // A Hugging Face cache snapshot: …/models--org--name/snapshots/<rev>/
     if let (Some(rev), Some(snap), Some(repo_dir)) = (
