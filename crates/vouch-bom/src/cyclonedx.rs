@@ -1,22 +1,73 @@
 //! CycloneDX 1.6 JSON output.
+//!
+//! The project is `metadata.component`; libraries, models (`machine-learning-model`, with a
+//! `modelCard`, `pedigree` for base models and nested `file` components for a model
+//! directory's files) and datasets (`data`, with nested files) are `components`; every edge
+//! is in `dependencies`. Facts without a native field are `vouch:` properties.
 
-use crate::model::{Bom, BomComponent, Kind};
+use crate::model::{Bom, BomComponent, FileEntry, Kind};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-/// SPDX ids vouch emits as `license.id` (matched case-insensitively, as Hugging Face
-/// cards spell them); any other licence becomes `license.name`, which the schema accepts.
-const SPDX_IDS: &[&str] = &[
+/// SPDX licence ids vouch emits as `license.id` (matched case-insensitively, as Hugging Face
+/// cards spell them); every one is in the CycloneDX 1.6 schema's SPDX list (a test checks).
+/// Any other licence becomes `license.name`.
+pub(crate) const SPDX_IDS: &[&str] = &[
+    "0BSD",
+    "AFL-3.0",
+    "AGPL-3.0",
+    "AGPL-3.0-only",
+    "AGPL-3.0-or-later",
     "Apache-2.0",
-    "MIT",
+    "Artistic-2.0",
     "BSD-2-Clause",
     "BSD-3-Clause",
+    "BSD-3-Clause-Clear",
+    "BSL-1.0",
+    "CC-BY-3.0",
     "CC-BY-4.0",
-    "CC-BY-SA-4.0",
     "CC-BY-NC-4.0",
+    "CC-BY-NC-ND-4.0",
+    "CC-BY-NC-SA-4.0",
+    "CC-BY-ND-4.0",
+    "CC-BY-SA-3.0",
+    "CC-BY-SA-4.0",
     "CC0-1.0",
+    "CDLA-Permissive-1.0",
+    "CDLA-Permissive-2.0",
+    "CDLA-Sharing-1.0",
+    "ECL-2.0",
+    "EPL-1.0",
+    "EPL-2.0",
+    "GPL-2.0",
+    "GPL-2.0-only",
+    "GPL-2.0-or-later",
+    "GPL-3.0",
+    "GPL-3.0-only",
+    "GPL-3.0-or-later",
+    "HPND",
+    "ISC",
+    "LGPL-2.1",
+    "LGPL-2.1-only",
+    "LGPL-2.1-or-later",
+    "LGPL-3.0",
+    "LGPL-3.0-only",
+    "LGPL-3.0-or-later",
+    "MIT",
+    "MIT-0",
     "MPL-2.0",
+    "ODC-By-1.0",
+    "ODbL-1.0",
+    "OFL-1.1",
+    "OpenSSL",
+    "PDDL-1.0",
+    "PSF-2.0",
+    "Python-2.0",
+    "Unicode-3.0",
+    "Unicode-DFS-2016",
     "Unlicense",
+    "WTFPL",
+    "Zlib",
 ];
 
 /// The canonical SPDX id of a licence spelled in any case, when vouch knows it.
@@ -24,13 +75,43 @@ pub(crate) fn spdx_id(l: &str) -> Option<&'static str> {
     SPDX_IDS
         .iter()
         .copied()
-        .find(|id| id.eq_ignore_ascii_case(l))
+        .find(|id| id.eq_ignore_ascii_case(l.trim()))
 }
 
-fn license(l: &str) -> Value {
-    match spdx_id(l) {
-        Some(id) => json!({"license": {"id": id}}),
-        None => json!({"license": {"name": l}}),
+/// Whether a licence string is an SPDX expression of known ids (`MIT OR Apache-2.0`).
+pub(crate) fn is_expression(l: &str) -> bool {
+    let words: Vec<&str> = l
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.len() >= 3
+        && words.iter().all(|w| {
+            matches!(*w, "AND" | "OR" | "WITH")
+                || spdx_id(w).is_some_and(|id| id == *w)
+                || w.starts_with("LicenseRef-")
+                || w.ends_with("-exception")
+                || w.contains("-exception-")
+        })
+}
+
+/// A licence list as CycloneDX: one expression, or ids and names (never both kinds).
+fn licenses(ls: &[String]) -> Option<Value> {
+    let ls: Vec<&str> = ls
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty() && l.len() <= 200 && !l.contains('\n'))
+        .collect();
+    match ls.as_slice() {
+        [] => None,
+        [one] if is_expression(one) => Some(json!([{"expression": one}])),
+        _ => Some(Value::Array(
+            ls.iter()
+                .map(|l| match spdx_id(l) {
+                    Some(id) => json!({"license": {"id": id}}),
+                    None => json!({"license": {"name": l}}),
+                })
+                .collect(),
+        )),
     }
 }
 
@@ -41,15 +122,34 @@ fn hash_alg(alg: &str) -> Option<&'static str> {
         "sha256" => "SHA-256",
         "sha384" => "SHA-384",
         "sha512" => "SHA-512",
+        "sha3256" => "SHA3-256",
+        "sha3384" => "SHA3-384",
+        "sha3512" => "SHA3-512",
+        "blake2b256" => "BLAKE2b-256",
+        "blake2b384" => "BLAKE2b-384",
+        "blake2b512" => "BLAKE2b-512",
         "blake3" => "BLAKE3",
         _ => return None,
     })
 }
 
+/// Expected hex length per algorithm (the schema checks it).
+fn hash_len_ok(alg: &str, hex: &str) -> bool {
+    let n = match alg {
+        "MD5" => 32,
+        "SHA-1" => 40,
+        "SHA-256" | "SHA3-256" | "BLAKE2b-256" => 64,
+        "SHA-384" | "SHA3-384" | "BLAKE2b-384" => 96,
+        "SHA-512" | "SHA3-512" | "BLAKE2b-512" => 128,
+        _ => return !hex.is_empty(),
+    };
+    hex.len() == n
+}
+
 /// A purl for a Hugging Face model id, when the id is plain enough not to need escaping.
-fn hf_purl(id: &str) -> Option<String> {
+pub(crate) fn hf_purl(id: &str) -> Option<String> {
     let ok = !id.is_empty()
-        && id.split('/').count() <= 2
+        && id.split('/').count() == 2
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'));
@@ -60,9 +160,40 @@ fn prop(name: &str, value: impl Into<String>) -> Value {
     json!({"name": name, "value": value.into()})
 }
 
-fn component(c: &BomComponent) -> Value {
+fn hashes(hs: &[vouch_inventory::Hash]) -> Option<Value> {
+    let v: Vec<Value> = hs
+        .iter()
+        .filter_map(|h| {
+            let alg = hash_alg(&h.alg)?;
+            hash_len_ok(alg, &h.value).then(|| json!({"alg": alg, "content": h.value}))
+        })
+        .collect();
+    (!v.is_empty()).then_some(Value::Array(v))
+}
+
+fn file_component(parent: &str, f: &FileEntry) -> Value {
+    let mut o = Map::new();
+    o.insert("type".into(), "file".into());
+    o.insert("bom-ref".into(), format!("{parent}#file:{}", f.path).into());
+    o.insert("name".into(), f.path.clone().into());
+    if let Some(d) = &f.sha256 {
+        o.insert("hashes".into(), json!([{"alg": "SHA-256", "content": d}]));
+    }
+    let mut props = vec![prop("vouch:size", f.size.to_string())];
+    if let Some(fm) = &f.format {
+        props.push(prop("vouch:format", fm.clone()));
+    }
+    if let Some(r) = f.rows {
+        props.push(prop("vouch:rows", r.to_string()));
+    }
+    o.insert("properties".into(), props.into());
+    Value::Object(o)
+}
+
+fn component(bom: &Bom, c: &BomComponent) -> Value {
     let mut o = Map::new();
     let ty = match c.kind {
+        Kind::Application => "application",
         Kind::Library => "library",
         Kind::MachineLearningModel => "machine-learning-model",
         Kind::Data => "data",
@@ -73,96 +204,175 @@ fn component(c: &BomComponent) -> Value {
     if let Some(v) = &c.version {
         o.insert("version".into(), v.clone().into());
     }
-    let hashes: Vec<Value> = c
-        .hashes
-        .iter()
-        .filter_map(|h| Some(json!({"alg": hash_alg(&h.alg)?, "content": h.value})))
-        .collect();
-    if !hashes.is_empty() {
-        o.insert("hashes".into(), hashes.into());
+    if let Some(p) = c.card.as_ref().and_then(|k| k.pretty_name.as_ref()) {
+        o.insert("description".into(), p.clone().into());
     }
-    if !c.licenses.is_empty() {
-        o.insert(
-            "licenses".into(),
-            c.licenses
-                .iter()
-                .map(|l| license(l))
-                .collect::<Vec<_>>()
-                .into(),
-        );
+    if c.kind == Kind::Library && c.dev {
+        o.insert("scope".into(), "optional".into());
+    }
+    if let Some(h) = hashes(&c.hashes) {
+        o.insert("hashes".into(), h);
+    }
+    if let Some(l) = licenses(&c.licenses) {
+        o.insert("licenses".into(), l);
     }
     if let Some(p) = &c.purl {
         o.insert("purl".into(), p.clone().into());
     }
-    let card = c.card.as_ref();
-    if c.kind == Kind::MachineLearningModel {
-        let ancestors: Vec<Value> = card
-            .map(|k| k.base_model.as_slice())
-            .unwrap_or_default()
+    if !c.base_models.is_empty() {
+        let ancestors: Vec<Value> = c
+            .base_models
             .iter()
             .map(|b| {
-                let mut a = json!({"type": "machine-learning-model", "name": b});
-                if let (Some(p), Some(m)) = (hf_purl(b), a.as_object_mut()) {
-                    m.insert("purl".into(), p.into());
+                let mut a = Map::new();
+                a.insert("type".into(), "machine-learning-model".into());
+                a.insert("name".into(), b.id.clone().into());
+                if let Some(p) = hf_purl(&b.id) {
+                    a.insert("purl".into(), p.into());
                 }
-                a
+                Value::Object(a)
             })
             .collect();
-        if !ancestors.is_empty() {
-            o.insert("pedigree".into(), json!({"ancestors": ancestors}));
-        }
+        let notes = c
+            .base_models
+            .iter()
+            .map(|b| match &b.relation {
+                Some(r) => format!("{}: {r} (from {})", b.id, b.source),
+                None => format!("{} (from {})", b.id, b.source),
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        o.insert(
+            "pedigree".into(),
+            json!({"ancestors": ancestors, "notes": notes}),
+        );
     }
-    if let Some(tags) = card.map(|k| &k.tags).filter(|t| !t.is_empty()) {
+    if let Some(tags) = c.card.as_ref().map(|k| &k.tags).filter(|t| !t.is_empty()) {
         o.insert("tags".into(), tags.clone().into());
     }
-    let mut props = Vec::new();
-    if let Some(f) = &c.format {
-        props.push(prop("vouch:format", f.clone()));
-    }
+    let mut props: Vec<Value> = c
+        .properties
+        .iter()
+        .map(|(k, v)| prop(&format!("vouch:{k}"), v.clone()))
+        .collect();
     if let Some(s) = c.size {
         props.push(prop("vouch:size", s.to_string()));
     }
-    for (k, v) in &c.metadata {
-        let v = match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        props.push(prop(&format!("vouch:metadata:{k}"), v));
+    if c.kind == Kind::Library && c.dev {
+        props.push(prop("vouch:dev", "true"));
+    }
+    if c.files_omitted > 0 {
+        props.push(prop("vouch:files-omitted", c.files_omitted.to_string()));
     }
     if !props.is_empty() {
         o.insert("properties".into(), props.into());
     }
-    Value::Object(o)
-}
-
-/// Model card of a model component; `datasets` are the refs it depends on.
-fn model_card(c: &BomComponent, datasets: &[String]) -> Option<Value> {
-    let mut mp = Map::new();
-    if let Some(t) = c.card.as_ref().and_then(|k| k.pipeline_tag.as_ref()) {
-        mp.insert("task".into(), t.clone().into());
-    }
-    let family = c.architecture_family.as_deref().or_else(|| {
-        ["architecture", "model_type", "general.architecture"]
-            .iter()
-            .find_map(|k| c.metadata.get(*k).and_then(Value::as_str))
-    });
-    if let Some(f) = family {
-        mp.insert("architectureFamily".into(), f.into());
-    }
-    if let Some(a) = &c.model_architecture {
-        mp.insert("modelArchitecture".into(), a.clone().into());
-    }
-    if !datasets.is_empty() {
-        mp.insert(
-            "datasets".into(),
-            datasets
+    if !c.files.is_empty() {
+        o.insert(
+            "components".into(),
+            c.files
                 .iter()
-                .map(|r| json!({"ref": r}))
+                .map(|f| file_component(&c.bom_ref, f))
                 .collect::<Vec<_>>()
                 .into(),
         );
     }
-    (!mp.is_empty()).then(|| json!({"modelParameters": mp}))
+    match c.kind {
+        Kind::MachineLearningModel => {
+            if let Some(mc) = model_card(bom, c) {
+                o.insert("modelCard".into(), mc);
+            }
+        }
+        Kind::Data => {
+            let mut d = Map::new();
+            d.insert("type".into(), "dataset".into());
+            d.insert("name".into(), c.name.clone().into());
+            let mut contents = Vec::new();
+            if let Some(r) = c.rows {
+                contents.push(prop("rows", r.to_string()));
+            }
+            for col in c.columns.iter().take(1024) {
+                contents.push(prop(&format!("column:{}", col.name), col.dtype.clone()));
+            }
+            if !contents.is_empty() {
+                d.insert("contents".into(), json!({"properties": contents}));
+            }
+            let desc: Vec<String> = c
+                .card
+                .as_ref()
+                .map(|k| k.task_categories.clone())
+                .unwrap_or_default();
+            if !desc.is_empty() {
+                d.insert(
+                    "description".into(),
+                    format!("task categories: {}", desc.join(", ")).into(),
+                );
+            }
+            o.insert("data".into(), json!([d]));
+        }
+        _ => {}
+    }
+    Value::Object(o)
+}
+
+/// The model card of a model component.
+fn model_card(bom: &Bom, c: &BomComponent) -> Option<Value> {
+    let mut mp = Map::new();
+    if let Some(t) = c.card.as_ref().and_then(|k| k.pipeline_tag.as_ref()) {
+        mp.insert("task".into(), t.clone().into());
+    }
+    if let Some(f) = &c.architecture_family {
+        mp.insert("architectureFamily".into(), f.clone().into());
+    }
+    if let Some(a) = &c.model_architecture {
+        mp.insert("modelArchitecture".into(), a.clone().into());
+    }
+    let datasets: Vec<Value> = bom
+        .depends_on(&c.bom_ref)
+        .iter()
+        .filter(|r| bom.get(r).is_some_and(|d| d.kind == Kind::Data))
+        .map(|r| json!({"ref": r}))
+        .collect();
+    if !datasets.is_empty() {
+        mp.insert("datasets".into(), datasets.into());
+    }
+    if !c.labels.is_empty() {
+        let shown: Vec<&str> = c.labels.iter().take(100).map(String::as_str).collect();
+        mp.insert(
+            "outputs".into(),
+            json!([{"format": format!("label: {}", shown.join("|"))}]),
+        );
+    }
+    let mut mc = Map::new();
+    if !mp.is_empty() {
+        mc.insert("modelParameters".into(), Value::Object(mp));
+    }
+    if !c.metrics.is_empty() {
+        let m: Vec<Value> = c
+            .metrics
+            .iter()
+            .map(|m| {
+                let mut o = json!({"type": m.kind, "value": m.value});
+                if let (Some(s), Some(obj)) = (&m.slice, o.as_object_mut()) {
+                    obj.insert("slice".into(), s.clone().into());
+                }
+                o
+            })
+            .collect();
+        mc.insert(
+            "quantitativeAnalysis".into(),
+            json!({"performanceMetrics": m}),
+        );
+    }
+    if !c.hyperparameters.is_empty() {
+        let p: Vec<Value> = c
+            .hyperparameters
+            .iter()
+            .map(|(k, v)| prop(&format!("vouch:training:{k}"), v.clone()))
+            .collect();
+        mc.insert("properties".into(), p.into());
+    }
+    (!mc.is_empty()).then_some(Value::Object(mc))
 }
 
 /// A v4-shaped UUID URN from the first 16 bytes of a digest.
@@ -209,37 +419,14 @@ pub(crate) fn rfc3339(secs: u64) -> String {
 /// The BOM as CycloneDX 1.6 JSON. `reproducible`: no timestamp, and a serial number
 /// derived from the content only, so the same input gives the same bytes.
 pub fn to_cyclonedx(bom: &Bom, reproducible: bool) -> Value {
-    let deps_of = |r: &str| {
-        bom.dependencies
-            .iter()
-            .find(|(k, _)| k == r)
-            .map(|(_, d)| d.as_slice())
-            .unwrap_or_default()
-    };
-    let components: Vec<Value> = bom
-        .components
-        .iter()
-        .map(|c| {
-            let mut v = component(c);
-            if let Some(o) = v.as_object_mut() {
-                if c.kind == Kind::MachineLearningModel
-                    && let Some(mc) = model_card(c, deps_of(&c.bom_ref))
-                {
-                    o.insert("modelCard".into(), mc);
-                }
-                if c.kind == Kind::Data {
-                    o.insert("data".into(), json!([{"type": "dataset", "name": c.name}]));
-                }
-            }
-            v
-        })
-        .collect();
+    let components: Vec<Value> = bom.components.iter().map(|c| component(bom, c)).collect();
     let dependencies: Vec<Value> = bom
         .dependencies
         .iter()
         .map(|(r, d)| json!({"ref": r, "dependsOn": d}))
         .collect();
-    let content = json!([components, dependencies]).to_string();
+    let project = component(bom, &bom.project);
+    let content = json!([project, components, dependencies]).to_string();
     let mut h = Sha256::new();
     h.update(content.as_bytes());
     let now = std::time::SystemTime::now()
@@ -258,6 +445,7 @@ pub fn to_cyclonedx(bom: &Bom, reproducible: bool) -> Value {
         "tools".into(),
         json!({"components": [{"type": "application", "name": "vouch", "version": env!("CARGO_PKG_VERSION")}]}),
     );
+    metadata.insert("component".into(), project);
     json!({
         "bomFormat": "CycloneDX",
         "specVersion": "1.6",
@@ -288,15 +476,51 @@ mod tests {
     }
 
     #[test]
-    fn licenses_map_to_ids_or_names() {
+    fn licenses_map_to_ids_names_or_one_expression() {
+        let l = |v: &[&str]| licenses(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
         assert_eq!(
-            license("apache-2.0"),
-            json!({"license": {"id": "Apache-2.0"}})
+            l(&["apache-2.0"]),
+            Some(json!([{"license": {"id": "Apache-2.0"}}]))
         );
         assert_eq!(
-            license("openrail"),
-            json!({"license": {"name": "openrail"}})
+            l(&["openrail"]),
+            Some(json!([{"license": {"name": "openrail"}}]))
         );
+        assert_eq!(
+            l(&["MIT OR Apache-2.0"]),
+            Some(json!([{"expression": "MIT OR Apache-2.0"}]))
+        );
+        // Two licences, one of them an expression: names, not a mix.
+        assert_eq!(
+            l(&["MIT OR Apache-2.0", "mit"]),
+            Some(json!([{"license": {"name": "MIT OR Apache-2.0"}}, {"license": {"id": "MIT"}}]))
+        );
+        assert_eq!(l(&["line\nbreak"]), None);
+    }
+
+    #[test]
+    fn every_emitted_id_is_in_the_schema_list() {
+        let p = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/specs/cyclonedx-1.6/spdx.schema.json"
+        );
+        let Ok(text) = std::fs::read_to_string(p) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{p} missing: CI has ../shared beside the clone"
+            );
+            return;
+        };
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let ids: Vec<&str> = v["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        for id in SPDX_IDS {
+            assert!(ids.contains(id), "{id} is not in the CycloneDX SPDX list");
+        }
     }
 
     #[test]

@@ -372,9 +372,26 @@ fn metadata(g: &Gguf) -> Map<String, Value> {
             file_type_name(ft).map_or_else(|| json!(ft), |n| json!(n)),
         );
     }
-    let templates: Vec<&str> = g.chat_templates().iter().map(|(k, _, _)| *k).collect();
+    let templates = g.chat_templates();
     if !templates.is_empty() {
-        m.insert("chat_templates".into(), json!(templates));
+        let keys: Vec<&str> = templates.iter().map(|(k, _, _)| *k).collect();
+        m.insert("chat_templates".into(), json!(keys));
+        // The digest identifies the template (a BOM records it); a truncated one is not
+        // the whole template, so it gets none.
+        let digests: Map<String, Value> = templates
+            .iter()
+            .filter(|(_, _, truncated)| !truncated)
+            .map(|(k, text, _)| {
+                use sha2::Digest;
+                (
+                    (*k).to_owned(),
+                    json!(hex::encode(sha2::Sha256::digest(text.as_bytes()))),
+                )
+            })
+            .collect();
+        if !digests.is_empty() {
+            m.insert("chat_template_sha256".into(), Value::Object(digests));
+        }
     }
     m
 }

@@ -1,4 +1,5 @@
-//! `vouch bom`: an AI bill of materials (a first slice of issue 4; see the README).
+//! `vouch bom`: an AI bill of materials in CycloneDX 1.6 or SPDX 3.0.1. Wiring only: the
+//! inventory and rendering live in `vouch-bom`.
 
 use anyhow::{Context, bail};
 use clap::ValueEnum;
@@ -11,21 +12,34 @@ use std::process::ExitCode;
 pub enum BomFormat {
     /// CycloneDX 1.6 JSON (ML-BOM).
     Cyclonedx,
-    /// SPDX 3.0.1 JSON-LD (AI and Dataset profiles; schema-valid, profile rules incomplete).
+    /// SPDX 3.0.1 JSON-LD (Core, Software, AI and Dataset profiles).
     Spdx,
 }
 
 /// Arguments of `vouch bom`.
 #[derive(clap::Args)]
 #[command(after_help = "\
-Libraries come from lockfiles and BOMs (requirements*.txt, uv.lock, poetry.lock, pdm.lock,
-Pipfile.lock, Cargo.lock, package-lock.json, CycloneDX/SPDX 2.3 JSON); models from every file
-`vouch scan` recognises (format, size, SHA-256, format metadata, model card, config.json);
-datasets from csv/tsv/jsonl/parquet/arrow/tfrecord files and their cards.
+What goes in:
+  libraries  lockfiles and manifests found in PATH (requirements*.txt, pyproject.toml, uv.lock,
+             poetry.lock, pdm.lock, Pipfile.lock, environment.yml, conda lock files,
+             Cargo.lock, package-lock.json), installed environments (--python-env), and
+             other tools' BOMs (CycloneDX 1.4-1.6, SPDX 2.3/3.0 JSON), with dependency edges
+  models     one component per model directory (weights + config.json / model card /
+             adapter_config.json, or a Hugging Face cache snapshot, whose repo id and revision
+             become the purl pkg:huggingface/org/name@rev) or per loose weight file: formats,
+             SHA-256 per file, tensors, parameters, dtypes, quantisation, architecture, card
+             (licence, base model, datasets, metrics), training configuration
+             (training_args.json, trainer_state.json, hparams.yaml, ...)
+  datasets   directories with a dataset card, or holding parquet/arrow/csv/tsv/jsonl files:
+             files, hashes, sizes, row counts and schema where cheap, card licence and tasks
+Warnings (unreadable files, links leaving PATH, broken lockfiles) go to stderr; the BOM is
+still written. Exit status: 0 written, 2 usage or I/O error.
 
 Examples:
   vouch bom .                                   CycloneDX 1.6 on stdout
   vouch bom . --format spdx --output bom.spdx.json
+  vouch bom . --python-env .venv                add what is installed in .venv
+  vouch bom ~/.cache/huggingface/hub            every cached model and dataset
   vouch bom . --reproducible                    no timestamp; serial number from the content")]
 pub struct BomArgs {
     /// Project directory, lockfile or BOM to inventory.
@@ -43,6 +57,15 @@ pub struct BomArgs {
     /// Leave out timestamps; derive serial numbers from the content (byte-identical reruns).
     #[arg(long)]
     pub reproducible: bool,
+
+    /// Also inventory an installed Python environment (a virtualenv, a prefix or a
+    /// site-packages directory): its `*.dist-info` METADATA and RECORD. Repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub python_env: Vec<PathBuf>,
+
+    /// Do not print warnings on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Run `vouch bom`.
@@ -53,8 +76,31 @@ pub fn run(args: BomArgs) -> anyhow::Result<ExitCode> {
             args.path.display()
         );
     }
-    let bom = vouch_bom::build(&args.path)
-        .with_context(|| format!("cannot inventory {}", args.path.display()))?;
+    for env in &args.python_env {
+        if !env.is_dir() {
+            bail!(
+                "--python-env {}: not a directory (give a virtualenv, a prefix or a site-packages directory)",
+                env.display()
+            );
+        }
+    }
+    let opts = vouch_bom::Options {
+        python_envs: args.python_env.clone(),
+        ..vouch_bom::Options::default()
+    };
+    let bar = crate::output::progress_bar("bom");
+    let progress = |p: vouch_bom::Progress| match p {
+        vouch_bom::Progress::Start { files, .. } => bar.set_length(files),
+        vouch_bom::Progress::File { .. } => bar.inc(1),
+    };
+    let built = vouch_bom::build_with(&args.path, &opts, &progress);
+    bar.finish_and_clear();
+    let bom = built.with_context(|| format!("cannot inventory {}", args.path.display()))?;
+    if !args.quiet {
+        for w in &bom.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
     let doc = match args.format {
         BomFormat::Cyclonedx => vouch_bom::to_cyclonedx(&bom, args.reproducible),
         BomFormat::Spdx => vouch_bom::to_spdx3(&bom, args.reproducible),
