@@ -91,7 +91,7 @@ with open(os.path.join(work, "requirements.txt"), "w") as f:
 with open(os.path.join(work, "uv.lock"), "w") as f:
     f.write('version = 1\nrequires-python = ">=3.9"\n')
     for n, v in pypi:
-        f.write(f'\n[[package]]\nname = "{n}"\nversion = "{v}"\nsource = {{ registry = "https://pypi.org/simple" }}\n'
+        f.write(f'\n[[package]]\nname = "{n}"\nversion = "{v}"\nsource = {{ registry = "https://registry.invalid/simple" }}\n'
                 f'wheels = [{{ url = "https://files.example.invalid/{n}-{v}-py3-none-any.whl", hash = "sha256:{"0" * 64}" }}]\n')
 # crates.io: every crate of the RustSec set, at an affected version when one is obvious.
 crates = {}

@@ -45,8 +45,9 @@ pub enum Error {
     },
     /// The input is not a format vouch reads.
     #[error(
-        "{path}: not a recognised lockfile or BOM (supported: requirements*.txt, uv.lock, poetry.lock, Pipfile.lock, \
-         pdm.lock, Cargo.lock, package-lock.json, CycloneDX JSON, SPDX 2.3 JSON, or a directory)"
+        "{path}: not a recognised lockfile, manifest or BOM (supported: requirements*.txt, pyproject.toml, uv.lock, \
+         poetry.lock, Pipfile.lock, pdm.lock, environment.yml, conda-lock.yml, conda explicit files, Cargo.lock, \
+         package-lock.json, CycloneDX JSON, SPDX 2.3 JSON or SPDX 3.0 JSON-LD, or a directory)"
     )]
     Unsupported {
         /// The file.

@@ -119,6 +119,8 @@ pub fn kind_by_name(path: &Path) -> Option<InputKind> {
         }
         n if n.ends_with(".cdx.json")
             || n.ends_with(".spdx.json")
+            || n.ends_with(".spdx3.json")
+            || n.ends_with(".spdx.jsonld")
             || n == "bom.json"
             || n == "sbom.json" =>
         {
@@ -180,7 +182,7 @@ pub fn parse_text(
             None => Err(Error::parse(
                 path,
                 None,
-                "a JSON file that is neither CycloneDX (bomFormat) nor SPDX (spdxVersion)",
+                "a JSON file that is neither CycloneDX (bomFormat) nor SPDX 2 (spdxVersion) nor SPDX 3 (@graph)",
             )),
         },
     }
@@ -201,7 +203,7 @@ pub fn read_file(path: &Path, display: &str) -> Result<Vec<Component>> {
                 .unwrap_or_default();
             match ext.as_str() {
                 "txt" | "in" => InputKind::Requirements,
-                "json" => InputKind::Bom,
+                "json" | "jsonld" => InputKind::Bom,
                 "toml" => {
                     let text = read_text(path)?;
                     if !has_line_starting(&text, &["[project]", "[tool.poetry]"]) {
@@ -328,7 +330,7 @@ mod tests {
         std::fs::write(&p, "a: 1").unwrap();
         let e = read_file(&p, "x.yaml").unwrap_err().to_string();
         assert!(
-            e.contains("not a recognised lockfile or BOM (supported: requirements*.txt"),
+            e.contains("not a recognised lockfile, manifest or BOM (supported: requirements*.txt, pyproject.toml"),
             "{e}"
         );
         let j = t.path().join("y.json");

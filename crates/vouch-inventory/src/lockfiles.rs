@@ -1232,7 +1232,7 @@ source = { editable = "." }
 [[package]]
 name = "django"
 version = "3.2.1"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://registry.invalid/simple" }
 sdist = { url = "https://example.invalid/Django-3.2.1.tar.gz", hash = "sha256:00aa", size = 1 }
 wheels = [
     { url = "https://example.invalid/Django-3.2.1-py3-none-any.whl", hash = "sha256:11bb", size = 1 },

@@ -396,7 +396,7 @@ name = "app"
 version = "1.0"
 source = { editable = "." }
 dependencies = [
-    { name = "six", version = "1.0", source = { registry = "https://pypi.org/simple" } },
+    { name = "six", version = "1.0", source = { registry = "https://registry.invalid/simple" } },
     { name = "six", version = "1.0", source = { git = "https://example.invalid/six" } },
     { name = "Typing_Extensions" },
     { name = "not-locked" },
@@ -407,7 +407,7 @@ x = [{ name = "app", extra = ["y"] }]
 [[package]]
 name = "six"
 version = "1.0"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://registry.invalid/simple" }
 
 [[package]]
 name = "six"
@@ -418,17 +418,17 @@ dependencies = [{ name = "dup" }]
 [[package]]
 name = "dup"
 version = "1"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://registry.invalid/simple" }
 
 [[package]]
 name = "dup"
 version = "2"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://registry.invalid/simple" }
 
 [[package]]
 name = "typing-extensions"
 version = "4.0"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://registry.invalid/simple" }
 "#);
     let app = one(&cs, "pkg:pypi/app@1.0");
     assert_eq!(app.kind, ComponentKind::Project);
@@ -467,33 +467,33 @@ dev = [{ name = "only-member-dev" }]
 [[package]]
 name = "pytest"
 version = "8"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://registry.invalid/simple" }
 dependencies = [{ name = "pluggy" }, { name = "shared" }]
 
 [[package]]
 name = "pluggy"
 version = "1"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://registry.invalid/simple" }
 
 [[package]]
 name = "shared"
 version = "1"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://registry.invalid/simple" }
 
 [[package]]
 name = "lib"
 version = "1"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://registry.invalid/simple" }
 
 [[package]]
 name = "only-member-dev"
 version = "1"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://registry.invalid/simple" }
 
 [[package]]
 name = "orphan"
 version = "1"
-source = { registry = "https://pypi.org/simple" }
+source = { registry = "https://registry.invalid/simple" }
 "#);
     let dev: Vec<&str> = cs
         .iter()
@@ -666,7 +666,7 @@ fn generated_uv(n: usize, fanout: usize) -> (String, HashMap<String, BTreeSet<St
         for v in versions {
             let _ = write!(
                 text,
-                "\n[[package]]\nname = \"{}\"\nversion = \"{v}\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\n",
+                "\n[[package]]\nname = \"{}\"\nversion = \"{v}\"\nsource = {{ registry = \"https://registry.invalid/simple\" }}\n",
                 name(i)
             );
             let mut edges = BTreeSet::new();
@@ -676,7 +676,7 @@ fn generated_uv(n: usize, fanout: usize) -> (String, HashMap<String, BTreeSet<St
                     if twice(t) {
                         let _ = writeln!(
                             text,
-                            "    {{ name = \"{}\", version = \"2.0\", source = {{ registry = \"https://pypi.org/simple\" }} }},",
+                            "    {{ name = \"{}\", version = \"2.0\", source = {{ registry = \"https://registry.invalid/simple\" }} }},",
                             name(t)
                         );
                         edges.insert(format!("pkg:pypi/{}@2.0", name(t)));
@@ -756,7 +756,7 @@ proptest! {
             let deps: Vec<String> = targets.iter().filter(|&&t| t != i).map(|t| format!("\"c{t}\"")).collect();
             let _ = write!(cargo, "[[package]]\nname = \"c{i}\"\nversion = \"0.{}.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\ndependencies = [{}]\n", i % 3, deps.join(", "));
             let deps: Vec<String> = targets.iter().map(|t| format!("{{ name = \"P_{t}\" }}")).collect();
-            let _ = write!(uvl, "[[package]]\nname = \"p-{i}\"\nversion = \"{}.0\"\nsource = {{ registry = \"https://pypi.org/simple\" }}\ndependencies = [{}]\n", i % 3, deps.join(", "));
+            let _ = write!(uvl, "[[package]]\nname = \"p-{i}\"\nversion = \"{}.0\"\nsource = {{ registry = \"https://registry.invalid/simple\" }}\ndependencies = [{}]\n", i % 3, deps.join(", "));
         }
         let cs = parse_cargo_lock(&cargo, Path::new("Cargo.lock"), "Cargo.lock").expect("cargo");
         let us = parse_pylock(&uvl, PyLockKind::Uv, Path::new("uv.lock"), "uv.lock").expect("uv");

@@ -391,7 +391,7 @@ fn usage_errors_exit_2_with_a_fix() {
         .stderr
         .clone();
     assert!(
-        text(&out).contains("README.md: not a recognised lockfile or BOM"),
+        text(&out).contains("README.md: not a recognised lockfile, manifest or BOM"),
         "{}",
         text(&out)
     );
