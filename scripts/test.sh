@@ -18,7 +18,7 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 reqs=(-r scripts/requirements-test.txt)
-for extra in scripts/requirements-formats.txt scripts/requirements-sign.txt scripts/requirements-audit.txt; do
+for extra in scripts/requirements-formats.txt scripts/requirements-sign.txt scripts/requirements-audit.txt scripts/requirements-bom.txt; do
     [ -f "$extra" ] && reqs+=(-r "$extra")
 done
 # Reinstall only when the requirement files changed.

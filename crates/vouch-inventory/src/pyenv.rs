@@ -68,7 +68,9 @@ pub fn parse_metadata(text: &str) -> Metadata {
     let mut headers: Vec<(String, String)> = Vec::new();
     let mut ended = false;
     for line in text.lines() {
-        if line.trim().is_empty() {
+        // Only a truly empty line ends the headers: a continuation line of a multi-line
+        // `License:` is made of spaces, and must not cut off the `Requires-Dist` after it.
+        if line.is_empty() {
             ended = true;
             break;
         }
@@ -501,6 +503,15 @@ pub fn read_python_env(dir: &Path) -> Result<Inventory> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whitespace_continuation_lines_do_not_end_the_headers() {
+        let m = parse_metadata(
+            "Metadata-Version: 2.1\nName: scipy\nVersion: 1.17.1\nLicense: Copyright (c) 2001\n        \n        All rights reserved.\nRequires-Dist: numpy<2.7,>=1.25.2\n\nbody\nRequires-Dist: not-a-header\n",
+        );
+        assert_eq!(m.requires_dist, ["numpy<2.7,>=1.25.2"]);
+        assert_eq!(m.version.as_deref(), Some("1.17.1"));
+    }
 
     #[test]
     fn metadata_headers() {
