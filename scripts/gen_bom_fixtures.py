@@ -48,11 +48,9 @@ urllib3==1.26.4
 torch==1.13.0 ; python_version >= "3.8"
 """
 
-# Registry and mirror hosts never land in a committed file.
-REGISTRY = re.compile(
-    r"https?://(pypi\.org|files\.pythonhosted\.org|registry\.npmjs\.org|[a-z0-9.-]*mirror[a-z0-9.-]*)(:\d+)?/",
-    re.I,
-)
+# Registry and mirror hosts never land in a committed file: every URL host that is not
+# already `.invalid` is rewritten.
+REGISTRY = re.compile(r"https?://(?![a-z0-9.-]*\.invalid[:/])[a-z0-9.-]+(:\d+)?/", re.I)
 
 
 def run(*args, **kw):

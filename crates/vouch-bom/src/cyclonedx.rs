@@ -426,9 +426,9 @@ pub fn to_cyclonedx(bom: &Bom, reproducible: bool) -> Value {
         .map(|(r, d)| json!({"ref": r, "dependsOn": d}))
         .collect();
     let project = component(bom, &bom.project);
-    let content = json!([project, components, dependencies]).to_string();
+    // The serial number digests the content, serialised straight into the hash.
     let mut h = Sha256::new();
-    h.update(content.as_bytes());
+    let _ = serde_json::to_writer(HashWriter(&mut h), &(&project, &components, &dependencies));
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
@@ -446,15 +446,28 @@ pub fn to_cyclonedx(bom: &Bom, reproducible: bool) -> Value {
         json!({"components": [{"type": "application", "name": "vouch", "version": env!("CARGO_PKG_VERSION")}]}),
     );
     metadata.insert("component".into(), project);
-    json!({
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.6",
-        "serialNumber": serial,
-        "version": 1,
-        "metadata": metadata,
-        "components": components,
-        "dependencies": dependencies,
-    })
+    let mut doc = Map::new();
+    doc.insert("bomFormat".into(), "CycloneDX".into());
+    doc.insert("specVersion".into(), "1.6".into());
+    doc.insert("serialNumber".into(), serial.into());
+    doc.insert("version".into(), 1.into());
+    doc.insert("metadata".into(), Value::Object(metadata));
+    doc.insert("components".into(), Value::Array(components));
+    doc.insert("dependencies".into(), Value::Array(dependencies));
+    Value::Object(doc)
+}
+
+/// `io::Write` into a SHA-256.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

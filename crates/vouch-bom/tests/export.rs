@@ -389,3 +389,82 @@ fn fixture_project_spdx3_snapshot() {
         .collect();
     insta::assert_json_snapshot!(keep);
 }
+
+/// What vouch writes, vouch reads back (as `vouch audit BOM` does): every library with its
+/// purl, hashes and edges; models and datasets with their digests.
+#[test]
+fn own_output_reads_back_into_the_same_components_and_edges() {
+    use std::collections::BTreeSet;
+    use vouch_inventory::ComponentKind;
+    let bom = fixture();
+    let want_libs: BTreeSet<&str> = bom
+        .components
+        .iter()
+        .filter(|c| c.kind == vouch_bom::Kind::Library)
+        .filter_map(|c| c.purl.as_deref())
+        .collect();
+    let want_edges: BTreeSet<(String, String)> = bom
+        .dependencies
+        .iter()
+        .filter(|(from, _)| {
+            bom.get(from)
+                .is_some_and(|c| c.kind == vouch_bom::Kind::Library)
+        })
+        .flat_map(|(f, to)| to.iter().map(move |t| (f.clone(), t.clone())))
+        .collect();
+    assert!(want_edges.len() > 20, "{}", want_edges.len());
+    let p = Path::new("bom.json");
+    // CycloneDX.
+    let text = serde_json::to_string(&vouch_bom::to_cyclonedx(&bom, true)).unwrap();
+    let got = vouch_inventory::bom::parse_cyclonedx(&text, p, "bom.json").unwrap();
+    let libs: BTreeSet<&str> = got
+        .iter()
+        .filter(|c| c.kind == ComponentKind::Library)
+        .filter_map(|c| c.purl.as_deref())
+        .collect();
+    assert_eq!(libs, want_libs);
+    let edges: BTreeSet<(String, String)> = got
+        .iter()
+        .filter(|c| c.kind == ComponentKind::Library)
+        .flat_map(|c| c.depends_on.iter().map(move |t| (c.dep_ref(), t.clone())))
+        .collect();
+    assert_eq!(edges, want_edges);
+    let project = got
+        .iter()
+        .find(|c| c.kind == ComponentKind::Project)
+        .unwrap();
+    assert_eq!(project.name, "ticket-router");
+    for (kind, r) in [
+        (ComponentKind::Model, "model:models/tiny-classifier"),
+        (ComponentKind::Model, HF_CHAT),
+        (ComponentKind::Dataset, "data:data/tickets"),
+    ] {
+        let want = bom.get(r).unwrap().sha256().unwrap();
+        assert!(
+            got.iter()
+                .any(|c| c.kind == kind && c.sha256().any(|d| d == want)),
+            "{r} did not come back with its digest"
+        );
+    }
+    let lib = |c: &vouch_inventory::Component| c.name == "transformers" && !c.hashes.is_empty();
+    assert!(got.iter().any(lib), "library hashes lost");
+    // SPDX 3.0.1.
+    let text = serde_json::to_string(&vouch_bom::to_spdx3(&bom, true)).unwrap();
+    let got = vouch_inventory::bom::parse_spdx(&text, p, "bom.spdx.json").unwrap();
+    let libs: BTreeSet<&str> = got
+        .iter()
+        .filter(|c| c.kind == ComponentKind::Library)
+        .filter_map(|c| c.purl.as_deref())
+        .collect();
+    assert_eq!(libs, want_libs);
+    let edges: BTreeSet<(String, String)> = got
+        .iter()
+        .filter(|c| c.kind == ComponentKind::Library)
+        .flat_map(|c| c.depends_on.iter().map(move |t| (c.dep_ref(), t.clone())))
+        .collect();
+    assert_eq!(edges, want_edges);
+    assert!(
+        got.iter()
+            .any(|c| c.kind == ComponentKind::Model && c.purl.as_deref() == Some(HF_CHAT))
+    );
+}

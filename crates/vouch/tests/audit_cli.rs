@@ -733,3 +733,64 @@ fn vex_validates_against_the_cyclonedx_1_6_schema() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// BOMs from other tools and from `vouch bom` itself are audit input: CycloneDX 1.4
+/// (cyclonedx-py), SPDX 3.0 JSON-LD, and vouch's own CycloneDX round trip.
+#[test]
+fn third_party_and_own_boms_are_audited() {
+    let boms = repo().join("crates/vouch-inventory/tests/fixtures/boms");
+    let ids = |v: &Value| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {}",
+                    f["package"].as_str().unwrap(),
+                    f["version"].as_str().unwrap_or("-"),
+                    f["id"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let cdx14 = boms.join("cdx-1.4-env.json");
+    let v = stdout_json(audit(&[cdx14.to_str().unwrap(), "--format", "json"]), 1);
+    assert!(
+        ids(&v)
+            .iter()
+            .any(|f| f.starts_with("jinja2 2.11.2 PYSEC-2021-66")),
+        "{:?}",
+        ids(&v)
+    );
+    assert_eq!(v["packages"], 9, "the BOM's subject is not a dependency");
+    let spdx3 = boms.join("spdx-3.0.1-handwritten.json");
+    let out = audit(&[
+        spdx3.to_str().unwrap(),
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ])
+    .assert()
+    .success()
+    .get_output()
+    .stdout
+    .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert!(v["packages"].as_u64().unwrap() > 0, "{v}");
+    // vouch bom → vouch audit: the same findings as auditing the lockfile itself.
+    let dir = tempfile::tempdir().unwrap();
+    let bom = dir.path().join("bom.cdx.json");
+    vouch()
+        .args(["bom", "project/requirements.txt", "--output"])
+        .arg(&bom)
+        .assert()
+        .success();
+    let from_bom = stdout_json(audit(&[bom.to_str().unwrap(), "--format", "json"]), 1);
+    let from_lock = stdout_json(audit(&["project/requirements.txt", "--format", "json"]), 1);
+    // The BOM carries PEP 503 names (from the purl); the lockfile spells them as written.
+    let lower = |v: &Value| -> Vec<String> { ids(v).iter().map(|s| s.to_lowercase()).collect() };
+    assert_eq!(lower(&from_bom), lower(&from_lock));
+    assert!(!ids(&from_bom).is_empty());
+}

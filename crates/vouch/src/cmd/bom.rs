@@ -105,15 +105,16 @@ pub fn run(args: BomArgs) -> anyhow::Result<ExitCode> {
         BomFormat::Cyclonedx => vouch_bom::to_cyclonedx(&bom, args.reproducible),
         BomFormat::Spdx => vouch_bom::to_spdx3(&bom, args.reproducible),
     };
-    let mut text = serde_json::to_string_pretty(&doc)?;
-    text.push('\n');
     match &args.output {
         None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            out.write_all(b"\n")?;
             out.flush()?;
         }
         Some(path) => {
+            let mut text = serde_json::to_string_pretty(&doc)?;
+            text.push('\n');
             let out = crate::output::OutputArgs {
                 format: None,
                 output: Some(path.clone()),
