@@ -924,6 +924,9 @@ fn model_component(
     c.properties = props;
     // Card, lineage, training.
     c.card.clone_from(&g.card);
+    if g.card.is_some() {
+        c.card_path = Some(join(&g.rel, "README.md"));
+    }
     if let Some(card) = &g.card {
         c.licenses.clone_from(&card.licenses);
         for b in &card.base_model {
@@ -1113,6 +1116,9 @@ fn dataset_component(
     }
     c.properties = props;
     c.card.clone_from(&g.card);
+    if g.card.is_some() {
+        c.card_path = Some(join(&g.rel, "README.md"));
+    }
     if files.len() > max_listed {
         c.files_omitted = (files.len() - max_listed) as u64;
         files.truncate(max_listed);

@@ -219,6 +219,17 @@ fn component(bom: &Bom, c: &BomComponent) -> Value {
     if let Some(p) = &c.purl {
         o.insert("purl".into(), p.clone().into());
     }
+    if let Some(card) = &c.card_path {
+        // A relative reference: the card beside the files, wherever the tree is.
+        let ty = match c.kind {
+            Kind::MachineLearningModel => "model-card",
+            _ => "documentation",
+        };
+        o.insert(
+            "externalReferences".into(),
+            json!([{"type": ty, "url": card, "comment": "card (README.md front matter) read for this BOM"}]),
+        );
+    }
     if !c.base_models.is_empty() {
         let ancestors: Vec<Value> = c
             .base_models

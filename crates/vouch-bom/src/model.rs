@@ -95,6 +95,8 @@ pub struct BomComponent {
     pub properties: Vec<(String, String)>,
     /// The model or dataset card of its directory.
     pub card: Option<Card>,
+    /// Where that card is, relative to the root.
+    pub card_path: Option<String>,
     /// Models: `config.json` `model_type`, or the weight format's architecture.
     pub architecture_family: Option<String>,
     /// Models: `config.json` `architectures[0]`.

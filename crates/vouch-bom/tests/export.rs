@@ -468,3 +468,37 @@ fn own_output_reads_back_into_the_same_components_and_edges() {
             .any(|c| c.kind == ComponentKind::Model && c.purl.as_deref() == Some(HF_CHAT))
     );
 }
+
+#[test]
+fn hugging_face_dataset_snapshot_has_identity_rows_and_card() {
+    let bom = fixture();
+    let r =
+        "pkg:huggingface/datasets/acme/support-tickets@9d8c7b6a5f4e3d2c1b0a99887766554433221100";
+    let d = component(&bom, r);
+    assert_eq!(d.name, "acme/support-tickets");
+    assert_eq!(d.format.as_deref(), Some("parquet"));
+    // The parquet footer says 300 rows; the card's split says the same.
+    assert_eq!(d.rows, Some(300));
+    assert_eq!(d.property("split:train"), Some("300"));
+    assert_eq!(d.licenses, ["cc-by-sa-4.0"]);
+    assert_eq!(d.files.len(), 1);
+    assert!(
+        d.files[0]
+            .path
+            .ends_with("data/train-00000-of-00001.parquet")
+    );
+    assert!(
+        d.card_path
+            .as_deref()
+            .is_some_and(|p| p.ends_with("README.md"))
+    );
+    let doc = vouch_bom::to_cyclonedx(&bom, true);
+    let c = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["bom-ref"] == r)
+        .unwrap();
+    assert_eq!(c["externalReferences"][0]["type"], "documentation");
+    assert_eq!(c["data"][0]["contents"]["properties"][0]["value"], "300");
+}
