@@ -25,7 +25,6 @@ use crate::modeldir::{self, ModelFacts};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use vouch_inventory::{Component, ComponentKind, Ecosystem, Hash, WalkOptions};
 
@@ -69,22 +68,6 @@ pub enum Progress {
         bytes: u64,
     },
 }
-
-/// Directories not entered.
-const SKIP_DIRS: &[&str] = &[
-    ".git",
-    ".hg",
-    ".svn",
-    "node_modules",
-    "target",
-    ".venv",
-    "__pycache__",
-    ".tox",
-    ".nox",
-    ".mypy_cache",
-    ".pytest_cache",
-    ".ruff_cache",
-];
 
 /// Build the BOM of a project directory (or of one lockfile, BOM, model or data file).
 pub fn build(root: &Path) -> Result<Bom> {
@@ -298,7 +281,7 @@ impl Walk<'_> {
                 continue;
             };
             if ft.is_dir() {
-                if !SKIP_DIRS.contains(&name.as_str()) && !name.starts_with('.') {
+                if !vouch_inventory::SKIP_DIRS.contains(&name.as_str()) && !name.starts_with('.') {
                     self.dir(&p, &r, depth + 1);
                 }
             } else if ft.is_file() {
@@ -638,20 +621,6 @@ struct ReadFile {
     warning: Option<String>,
 }
 
-fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(buf.get(..n).unwrap_or(&[]));
-    }
-    Ok(hex::encode(h.finalize()))
-}
-
 fn read_file(f: &Found, role: Role) -> ReadFile {
     let mut r = ReadFile {
         rel: f.rel.clone(),
@@ -685,12 +654,12 @@ fn read_file(f: &Found, role: Role) -> ReadFile {
                 ));
             }
         }
-        Role::Side => match sha256_file(&f.path) {
+        Role::Side => match vouch_inventory::sha256_file(&f.path) {
             Ok(d) => r.sha256 = Some(d),
             Err(e) => r.warning = Some(format!("{}: cannot read: {e}", f.rel)),
         },
         Role::Data => {
-            match sha256_file(&f.path) {
+            match vouch_inventory::sha256_file(&f.path) {
                 Ok(d) => r.sha256 = Some(d),
                 Err(e) => r.warning = Some(format!("{}: cannot read: {e}", f.rel)),
             }

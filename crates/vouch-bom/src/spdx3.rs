@@ -116,6 +116,18 @@ fn dict(entries: impl Iterator<Item = (String, String)>) -> Vec<Value> {
         .collect()
 }
 
+/// The `vouch:` facts without an SPDX field, as the element's `comment`.
+fn facts_comment(c: &BomComponent, o: &mut serde_json::Map<String, Value>) {
+    let facts: Vec<String> = c
+        .properties
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if !facts.is_empty() {
+        o.insert("comment".into(), facts.join("; ").into());
+    }
+}
+
 fn hashes(c: &BomComponent) -> Vec<Value> {
     c.hashes
         .iter()
@@ -209,14 +221,7 @@ fn package(g: &mut Graph, bom: &Bom, c: &BomComponent) -> String {
                         .into(),
                     );
                 }
-                let facts: Vec<String> = c
-                    .properties
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect();
-                if !facts.is_empty() {
-                    o.insert("comment".into(), facts.join("; ").into());
-                }
+                facts_comment(c, o);
             }
             Kind::Data => {
                 o.insert("software_primaryPurpose".into(), "data".into());
@@ -252,14 +257,7 @@ fn package(g: &mut Graph, bom: &Bom, c: &BomComponent) -> String {
                 {
                     o.insert("dataset_intendedUse".into(), t.into());
                 }
-                let facts: Vec<String> = c
-                    .properties
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect();
-                if !facts.is_empty() {
-                    o.insert("comment".into(), facts.join("; ").into());
-                }
+                facts_comment(c, o);
             }
         }
     }

@@ -413,22 +413,26 @@ fn own_output_reads_back_into_the_same_components_and_edges() {
         .flat_map(|(f, to)| to.iter().map(move |t| (f.clone(), t.clone())))
         .collect();
     assert!(want_edges.len() > 20, "{}", want_edges.len());
+    // Libraries (by purl) and library edges read back equal what was written.
+    let same_libraries_and_edges = |got: &[vouch_inventory::Component]| {
+        let libs: BTreeSet<&str> = got
+            .iter()
+            .filter(|c| c.kind == ComponentKind::Library)
+            .filter_map(|c| c.purl.as_deref())
+            .collect();
+        assert_eq!(libs, want_libs);
+        let edges: BTreeSet<(String, String)> = got
+            .iter()
+            .filter(|c| c.kind == ComponentKind::Library)
+            .flat_map(|c| c.depends_on.iter().map(move |t| (c.dep_ref(), t.clone())))
+            .collect();
+        assert_eq!(edges, want_edges);
+    };
     let p = Path::new("bom.json");
     // CycloneDX.
     let text = serde_json::to_string(&vouch_bom::to_cyclonedx(&bom, true)).unwrap();
     let got = vouch_inventory::bom::parse_cyclonedx(&text, p, "bom.json").unwrap();
-    let libs: BTreeSet<&str> = got
-        .iter()
-        .filter(|c| c.kind == ComponentKind::Library)
-        .filter_map(|c| c.purl.as_deref())
-        .collect();
-    assert_eq!(libs, want_libs);
-    let edges: BTreeSet<(String, String)> = got
-        .iter()
-        .filter(|c| c.kind == ComponentKind::Library)
-        .flat_map(|c| c.depends_on.iter().map(move |t| (c.dep_ref(), t.clone())))
-        .collect();
-    assert_eq!(edges, want_edges);
+    same_libraries_and_edges(&got);
     let project = got
         .iter()
         .find(|c| c.kind == ComponentKind::Project)
@@ -451,18 +455,7 @@ fn own_output_reads_back_into_the_same_components_and_edges() {
     // SPDX 3.0.1.
     let text = serde_json::to_string(&vouch_bom::to_spdx3(&bom, true)).unwrap();
     let got = vouch_inventory::bom::parse_spdx(&text, p, "bom.spdx.json").unwrap();
-    let libs: BTreeSet<&str> = got
-        .iter()
-        .filter(|c| c.kind == ComponentKind::Library)
-        .filter_map(|c| c.purl.as_deref())
-        .collect();
-    assert_eq!(libs, want_libs);
-    let edges: BTreeSet<(String, String)> = got
-        .iter()
-        .filter(|c| c.kind == ComponentKind::Library)
-        .flat_map(|c| c.depends_on.iter().map(move |t| (c.dep_ref(), t.clone())))
-        .collect();
-    assert_eq!(edges, want_edges);
+    same_libraries_and_edges(&got);
     assert!(
         got.iter()
             .any(|c| c.kind == ComponentKind::Model && c.purl.as_deref() == Some(HF_CHAT))

@@ -31,6 +31,7 @@ use crate::Inventory;
 use crate::component::{Component, ComponentKind, Ecosystem, Origin, pep503};
 use crate::error::{Error, Result};
 use crate::pyproject::{classifier_licenses, requirement_name};
+use crate::walk::rel;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -268,15 +269,6 @@ pub fn site_packages(dir: &Path) -> Result<Vec<PathBuf>> {
         ));
     }
     Ok(found)
-}
-
-fn rel(root: &Path, p: &Path) -> String {
-    p.strip_prefix(root)
-        .unwrap_or(p)
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// A distribution read, before edges are resolved.

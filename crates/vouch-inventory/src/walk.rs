@@ -37,7 +37,8 @@ impl Default for WalkOptions {
     }
 }
 
-const SKIP_DIRS: &[&str] = &[
+/// Directories a project walk never enters (VCS, dependency caches, build output, tool caches).
+pub const SKIP_DIRS: &[&str] = &[
     ".git",
     ".hg",
     ".svn",
@@ -79,7 +80,8 @@ pub fn model_format(name: &str) -> Option<(&'static str, ComponentKind)> {
     })
 }
 
-fn sha256_file(path: &Path) -> std::io::Result<String> {
+/// The SHA-256 of a file (lower-case hex), streamed: any size, bounded memory.
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     let mut f = std::fs::File::open(path)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -124,7 +126,8 @@ pub(crate) fn walk(root: &Path, opts: &WalkOptions) -> Result<Inventory> {
     Ok(inv)
 }
 
-fn rel(root: &Path, p: &Path) -> String {
+/// `p` relative to `root`, `/`-separated (as shown in reports and BOMs).
+pub(crate) fn rel(root: &Path, p: &Path) -> String {
     p.strip_prefix(root)
         .unwrap_or(p)
         .components()
