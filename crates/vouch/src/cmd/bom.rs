@@ -42,7 +42,7 @@ Examples:
   vouch bom ~/.cache/huggingface/hub            every cached model and dataset
   vouch bom . --reproducible                    no timestamp; serial number from the content")]
 pub struct BomArgs {
-    /// Project directory, lockfile or BOM to inventory.
+    /// Project directory, lockfile, manifest or BOM (converted), or one model or data file.
     #[arg(default_value = ".", value_name = "PATH")]
     pub path: PathBuf,
 
