@@ -954,7 +954,12 @@ fn dataset_component(
     read: &HashMap<String, ReadFile>,
     max_listed: usize,
 ) -> BomComponent {
-    let rel = if g.rel.is_empty() { "." } else { &g.rel };
+    // Data files at the top of PATH: one file is named by its path, several by `.`.
+    let rel = match (g.rel.as_str(), g.files.as_slice()) {
+        ("", [only]) => only.as_str(),
+        ("", _) => ".",
+        (r, _) => r,
+    };
     let (bom_ref, name, version, purl) = match &g.hf {
         Some((id, rev)) => {
             let p = hf_purl(&format!("datasets/{id}"), Some(rev));
@@ -1502,6 +1507,24 @@ mod tests {
         assert_eq!(names, ["a", "b"]);
         assert!(bom.components.iter().all(|c| c.kind == Kind::Library));
         assert_eq!(bom.depends_on(&bom.project.bom_ref).len(), 2);
+    }
+
+    #[test]
+    fn a_single_model_or_data_file_is_its_own_bom() {
+        let t = tempfile::tempdir().unwrap();
+        let csv = t.path().join("rows.csv");
+        std::fs::write(&csv, "a,b\n1,2\n3,4\n").unwrap();
+        let bom = build(&csv).unwrap();
+        assert_eq!(bom.components.len(), 1);
+        let d = &bom.components[0];
+        assert_eq!(d.bom_ref, "data:rows.csv");
+        assert_eq!(d.rows, Some(2));
+        assert_eq!(d.columns.len(), 2);
+        let pkl = t.path().join("m.pkl");
+        std::fs::write(&pkl, b"\x80\x04N.").unwrap();
+        let bom = build(&pkl).unwrap();
+        assert_eq!(bom.components[0].bom_ref, "model:m.pkl");
+        assert_eq!(bom.project.name, "m.pkl");
     }
 
     #[test]
