@@ -103,7 +103,7 @@ check() {
 
 # ---------------------------------------------------------------- 1. the fixture project
 echo
-echo "## the fixture project ($(grep -c '==' "$PROJECT/requirements.txt") pinned packages, a model, a dataset)"
+echo "## the fixture project ($(grep -c '==' "$PROJECT/requirements.txt") pinned packages, models and datasets)"
 check vouch-project "$VOUCH" bom "$PROJECT"
 check cyclonedx-py-requirements "$CDX" requirements --sv 1.6 --of JSON -o - "$PROJECT/requirements.txt"
 hyperfine --runs "$RUNS" --warmup 1 -N \
