@@ -1528,6 +1528,61 @@ mod tests {
     }
 
     #[test]
+    fn caps_on_files_depth_and_listing_are_reported() {
+        let t = tempfile::tempdir().unwrap();
+        let data = t.path().join("d");
+        std::fs::create_dir(&data).unwrap();
+        for i in 0..5 {
+            std::fs::write(data.join(format!("{i}.csv")), "a\n1\n").unwrap();
+        }
+        let deep = t.path().join("x/y/z");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(deep.join("m.onnx"), b"").unwrap();
+        let opts = Options {
+            max_depth: 1,
+            max_listed_files: 2,
+            ..Options::default()
+        };
+        let bom = build_with(t.path(), &opts, &|_| {}).unwrap();
+        let d = bom.get("data:d").unwrap();
+        assert_eq!(d.files.len(), 2);
+        assert_eq!(d.files_omitted, 3);
+        assert_eq!(d.rows, Some(5), "every file is still counted");
+        assert_eq!(d.property("files"), Some("5"));
+        assert!(bom.get("model:x/y/z/m.onnx").is_none());
+        assert!(
+            bom.warnings.iter().any(|w| w.contains("deeper than 1")),
+            "{:?}",
+            bom.warnings
+        );
+        let opts = Options {
+            max_files: 3,
+            ..Options::default()
+        };
+        let bom = build_with(t.path(), &opts, &|_| {}).unwrap();
+        assert!(
+            bom.warnings.iter().any(|w| w.contains("more than 3 files")),
+            "{:?}",
+            bom.warnings
+        );
+        // Progress: a start with the file count, then one event per file.
+        let events = std::sync::Mutex::new(Vec::new());
+        build_with(t.path(), &Options::default(), &|p| {
+            events.lock().unwrap().push(p)
+        })
+        .unwrap();
+        let events = events.into_inner().unwrap();
+        assert_eq!(
+            events[0],
+            Progress::Start {
+                files: 6,
+                bytes: 20
+            }
+        );
+        assert_eq!(events.len(), 7);
+    }
+
+    #[test]
     fn missing_path_is_an_error() {
         assert!(build(Path::new("/nonexistent/vouch-bom")).is_err());
     }
