@@ -1152,14 +1152,21 @@ impl Assembly {
             let r = c.dep_ref();
             match c.kind {
                 ComponentKind::Library => {
-                    let e = self.by_ref.entry(r.clone()).or_insert_with(|| {
-                        let mut b = BomComponent::new(Kind::Library, r.clone(), c.name.clone());
-                        b.version.clone_from(&c.version);
-                        b.purl.clone_from(&c.purl);
-                        b.dev = c.dev;
-                        b
-                    });
-                    merge_library(e, &c);
+                    match self.by_ref.entry(r.clone()) {
+                        // First sight: the inventory's fields are moved, not copied.
+                        std::collections::btree_map::Entry::Vacant(v) => {
+                            let mut b = BomComponent::new(Kind::Library, r.clone(), c.name);
+                            b.version = c.version;
+                            b.purl = c.purl;
+                            b.dev = c.dev;
+                            b.hashes = c.hashes;
+                            b.licenses = c.licenses;
+                            v.insert(b);
+                        }
+                        std::collections::btree_map::Entry::Occupied(mut o) => {
+                            merge_library(o.get_mut(), &c);
+                        }
+                    }
                     raw_edges.push((r, c.depends_on));
                 }
                 ComponentKind::Project => {

@@ -122,5 +122,9 @@ pub fn run(args: BomArgs) -> anyhow::Result<ExitCode> {
             out.write(&text)?;
         }
     }
+    // The process ends here: freeing a 10,000-package BOM's trees one by one only costs time
+    // (about a tenth of the run); the operating system takes the memory back at once.
+    std::mem::forget(doc);
+    std::mem::forget(bom);
     Ok(ExitCode::SUCCESS)
 }
