@@ -164,7 +164,7 @@ pub fn build_with(
     // 5. Assemble and link.
     let mut a = Assembly::default();
     for g in &groups.models {
-        let c = model_component(&base, g, &by_rel, &mut warnings);
+        let c = model_component(g, &by_rel, &mut warnings);
         a.insert(c, &mut warnings);
     }
     for g in &groups.datasets {
@@ -730,12 +730,10 @@ fn pickle_based(format: &str) -> bool {
 }
 
 fn model_component(
-    base: &Path,
     g: &ModelGroup,
     read: &HashMap<String, ReadFile>,
     warnings: &mut Vec<String>,
 ) -> BomComponent {
-    let _ = base;
     let (bom_ref, name, version, purl) = match &g.hf {
         Some((id, rev)) => {
             let p = hf_purl(id, Some(rev));
@@ -1271,7 +1269,7 @@ impl Assembly {
             }
         }
         // Models → datasets and frameworks.
-        self.link_models(&mut warnings);
+        self.link_models();
         // The project → direct deps (or top-level libraries), sub-projects, models, data.
         let depended: BTreeSet<String> = self.deps.values().flatten().cloned().collect();
         let mut top: Vec<String> = project_direct;
@@ -1324,8 +1322,7 @@ impl Assembly {
         }
     }
 
-    fn link_models(&mut self, warnings: &mut Vec<String>) {
-        let _ = warnings;
+    fn link_models(&mut self) {
         // Local datasets by name: HF id, last path segment, pretty name.
         let mut local: Vec<(String, Vec<String>)> = Vec::new();
         for (r, c) in &self.by_ref {

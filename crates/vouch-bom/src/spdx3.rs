@@ -146,7 +146,7 @@ fn hashes(c: &BomComponent) -> Vec<Value> {
         .collect()
 }
 
-fn package(g: &mut Graph, bom: &Bom, c: &BomComponent) -> String {
+fn package(g: &mut Graph, c: &BomComponent) -> String {
     let id = g.id_of(&c.bom_ref);
     let ty = match c.kind {
         Kind::Application | Kind::Library => "software_Package",
@@ -336,7 +336,6 @@ fn package(g: &mut Graph, bom: &Bom, c: &BomComponent) -> String {
         }
         g.rel(&bid, "ancestorOf", vec![id.clone()]);
     }
-    let _ = bom;
     id
 }
 
@@ -373,9 +372,9 @@ pub fn to_spdx3(bom: &Bom, reproducible: bool) -> Value {
         json!({"type": "Tool", "spdxId": tool, "creationInfo": CREATION,
                "name": format!("vouch {}", env!("CARGO_PKG_VERSION"))}),
     );
-    let root = package(&mut g, bom, &bom.project);
+    let root = package(&mut g, &bom.project);
     for c in &bom.components {
-        package(&mut g, bom, c);
+        package(&mut g, c);
     }
     for (r, deps) in &bom.dependencies {
         if deps.is_empty() {
