@@ -366,6 +366,9 @@ struct ModelGroup {
     rel: String,
     /// Whether it is a directory (a model root) rather than a single file.
     is_dir: bool,
+    /// Every file below it belongs to it (a TensorFlow SavedModel: `variables/` shards have
+    /// no weight extension).
+    take_all: bool,
     /// Hugging Face identity (repo id, revision).
     hf: Option<(String, String)>,
     card: Option<Card>,
@@ -495,6 +498,11 @@ fn group(base: &Path, files: &[Found], warnings: &mut Vec<String>) -> Groups {
                     },
                 );
             }
+            None if names.contains(&"saved_model.pb") || names.contains(&"saved_model.pbtxt") => {
+                let mut g = model_group(base, dir, names, None, card, true);
+                g.take_all = true;
+                model_roots.insert((*dir).to_owned(), g);
+            }
             None if has_weights
                 && (names.contains(&"config.json")
                     || names.contains(&"adapter_config.json")
@@ -538,12 +546,13 @@ fn group(base: &Path, files: &[Found], warnings: &mut Vec<String>) -> Groups {
                 continue;
             };
             let direct = f.dir == *mroot;
-            if weight_format(&f.name).is_some() {
+            if weight_format(&f.name).is_some() && !(mg.take_all && f.dir != *mroot) {
                 mg.files.push((f.rel.clone(), Role::Weights));
                 g.jobs.push((i, Role::Weights));
-            } else if direct
-                && (modeldir::SIDE_FILES.contains(&f.name.as_str())
-                    || modeldir::is_training_file(&f.name))
+            } else if mg.take_all
+                || (direct
+                    && (modeldir::SIDE_FILES.contains(&f.name.as_str())
+                        || modeldir::is_training_file(&f.name)))
             {
                 mg.files.push((f.rel.clone(), Role::Side));
                 g.jobs.push((i, Role::Side));
@@ -554,6 +563,7 @@ fn group(base: &Path, files: &[Found], warnings: &mut Vec<String>) -> Groups {
             single.push(ModelGroup {
                 rel: f.rel.clone(),
                 is_dir: false,
+                take_all: false,
                 hf: None,
                 card: None,
                 facts: ModelFacts::default(),
@@ -595,6 +605,7 @@ fn model_group(
     ModelGroup {
         rel: dir.to_owned(),
         is_dir,
+        take_all: false,
         hf,
         card: card.filter(|c| !c.is_dataset_card()),
         facts,
@@ -1584,6 +1595,35 @@ mod tests {
             }
         );
         assert_eq!(events.len(), 7);
+    }
+
+    #[test]
+    fn a_saved_model_directory_is_one_model_with_its_variables() {
+        let t = tempfile::tempdir().unwrap();
+        let sm = t.path().join("export/1");
+        std::fs::create_dir_all(sm.join("variables")).unwrap();
+        std::fs::write(sm.join("saved_model.pb"), b"\x08\x01").unwrap();
+        std::fs::write(sm.join("variables/variables.index"), b"idx").unwrap();
+        std::fs::write(sm.join("variables/variables.data-00000-of-00001"), b"w").unwrap();
+        std::fs::write(sm.join("fingerprint.pb"), b"f").unwrap();
+        let bom = build(t.path()).unwrap();
+        let refs: Vec<&str> = bom.components.iter().map(|c| c.bom_ref.as_str()).collect();
+        assert_eq!(refs, ["model:export/1"]);
+        let files: Vec<&str> = bom.components[0]
+            .files
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect();
+        assert_eq!(
+            files,
+            [
+                "export/1/fingerprint.pb",
+                "export/1/saved_model.pb",
+                "export/1/variables/variables.data-00000-of-00001",
+                "export/1/variables/variables.index",
+            ]
+        );
+        assert!(bom.components[0].files.iter().all(|f| f.sha256.is_some()));
     }
 
     #[test]
