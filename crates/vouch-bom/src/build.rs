@@ -400,14 +400,9 @@ fn hf_snapshot(rel_dir: &str) -> Option<(String, String, bool)> {
     if parts.next()? != "snapshots" {
         return None;
     }
-    let repo = parts.next()?;
-    let (prefix, rest) = repo.split_once("--")?;
-    let id = rest.replace("--", "/");
-    match prefix {
-        "models" => Some((id, rev.to_owned(), false)),
-        "datasets" => Some((id, rev.to_owned(), true)),
-        _ => None,
-    }
+    let (repo, kind) = vouch_inventory::hf_repo(parts.next()?)?;
+    let id = repo.strip_prefix("datasets/").unwrap_or(&repo).to_owned();
+    Some((id, rev.to_owned(), kind == ComponentKind::Dataset))
 }
 
 fn is_shard(name: &str) -> bool {
@@ -429,24 +424,12 @@ fn nearest<'a, T>(roots: &'a BTreeMap<String, T>, dir: &str) -> Option<(&'a str,
     }
 }
 
+/// The largest `README.md` read as a card.
+const MAX_CARD: u64 = 4 << 20;
+
 fn read_card(base: &Path, dir: &str, warnings: &mut Vec<String>) -> Option<Card> {
-    let p = base.join(dir).join("README.md");
-    let meta = std::fs::metadata(&p).ok()?;
-    if meta.len() > 4 << 20 {
-        warnings.push(format!(
-            "{}: larger than 4 MiB; not read as a card",
-            join(dir, "README.md")
-        ));
-        return None;
-    }
-    let text = match std::fs::read(&p) {
-        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
-        Err(e) => {
-            warnings.push(format!("{}: cannot read: {e}", join(dir, "README.md")));
-            return None;
-        }
-    };
-    card::parse(&text)
+    let bytes = modeldir::read_capped(&base.join(dir).join("README.md"), MAX_CARD, warnings)?;
+    card::parse(&String::from_utf8_lossy(&bytes))
 }
 
 fn group(base: &Path, files: &[Found], warnings: &mut Vec<String>) -> Groups {
@@ -624,7 +607,7 @@ struct ReadFile {
     /// Scanner metadata (weights) .
     metadata: serde_json::Map<String, serde_json::Value>,
     /// Scanner findings: (count, worst severity).
-    findings: (usize, Option<String>),
+    findings: (usize, Option<vouch_core::Severity>),
     /// Data files.
     rows: Option<u64>,
     columns: Vec<Column>,
@@ -657,7 +640,7 @@ fn read_file(f: &Found, role: Role) -> ReadFile {
             r.format = Some(res.entry.format);
             r.metadata = res.entry.metadata;
             let worst = res.findings.iter().map(|x| x.severity).max();
-            r.findings = (res.findings.len(), worst.map(|s| s.as_str().to_owned()));
+            r.findings = (res.findings.len(), worst);
             if r.sha256.is_none() {
                 r.warning = Some(format!(
                     "{}: could not be read to the end; no digest",
@@ -715,21 +698,10 @@ fn manifest_digest(files: &[FileEntry]) -> String {
     hex::encode(h.finalize())
 }
 
-fn hf_purl(id: &str, rev: Option<&str>) -> String {
-    let base = format!(
-        "pkg:huggingface/{}",
-        id.split('/')
-            .map(vouch_inventory::purl::encode)
-            .collect::<Vec<_>>()
-            .join("/")
-    );
-    match rev {
-        Some(r) => format!(
-            "{base}@{}",
-            vouch_inventory::purl::encode(&r.to_ascii_lowercase())
-        ),
-        None => base,
-    }
+/// The purl of a Hugging Face repository at a revision (lower case, as the purl type says).
+fn hf_purl(id: &str, rev: &str) -> String {
+    vouch_inventory::purl_for(&Ecosystem::HuggingFace, id, Some(&rev.to_ascii_lowercase()))
+        .unwrap_or_default()
 }
 
 /// Serialisation formats that run code when loaded.
@@ -747,7 +719,7 @@ fn model_component(
 ) -> BomComponent {
     let (bom_ref, name, version, purl) = match &g.hf {
         Some((id, rev)) => {
-            let p = hf_purl(id, Some(rev));
+            let p = hf_purl(id, rev);
             (p.clone(), id.clone(), Some(rev.clone()), Some(p))
         }
         None => {
@@ -765,7 +737,7 @@ fn model_component(
     let mut dtypes: BTreeSet<String> = BTreeSet::new();
     let mut quant: BTreeSet<String> = BTreeSet::new();
     let mut findings = 0usize;
-    let mut worst: Option<String> = None;
+    let mut worst: Option<vouch_core::Severity> = None;
     let mut arch_from_weights: Option<String> = None;
     let mut template_digests: Vec<(String, String)> = Vec::new();
     for (rel, role) in &g.files {
@@ -819,9 +791,7 @@ fn model_component(
                     .map(str::to_owned);
             }
             findings += r.findings.0;
-            if r.findings.1.is_some() && sev_rank(&r.findings.1) > sev_rank(&worst) {
-                worst.clone_from(&r.findings.1);
-            }
+            worst = worst.max(r.findings.1);
         }
         files.push(FileEntry {
             path: rel.clone(),
@@ -897,7 +867,7 @@ fn model_component(
     }
     props.push(("scan-findings".into(), findings.to_string()));
     if let Some(w) = worst {
-        props.push(("scan-max-severity".into(), w));
+        props.push(("scan-max-severity".into(), w.as_str().to_owned()));
     }
     c.properties = props;
     // Card, lineage, training.
@@ -947,17 +917,6 @@ fn model_component(
     c
 }
 
-fn sev_rank(s: &Option<String>) -> u8 {
-    match s.as_deref() {
-        Some("critical") => 5,
-        Some("high") => 4,
-        Some("medium") => 3,
-        Some("low") => 2,
-        Some("info") => 1,
-        _ => 0,
-    }
-}
-
 fn dataset_component(
     g: &DataGroup,
     read: &HashMap<String, ReadFile>,
@@ -971,7 +930,7 @@ fn dataset_component(
     };
     let (bom_ref, name, version, purl) = match &g.hf {
         Some((id, rev)) => {
-            let p = hf_purl(&format!("datasets/{id}"), Some(rev));
+            let p = hf_purl(&format!("datasets/{id}"), rev);
             (p.clone(), id.clone(), Some(rev.clone()), Some(p))
         }
         None => (format!("data:{rel}"), rel.to_owned(), None, None),

@@ -80,7 +80,7 @@ pub struct ModelFacts {
 }
 
 fn read_json(path: &Path, warnings: &mut Vec<String>) -> Option<Value> {
-    let bytes = read_capped(path, warnings)?;
+    let bytes = read_capped(path, MAX_SIDE_FILE, warnings)?;
     match serde_json::from_slice(&bytes) {
         Ok(v) => Some(v),
         Err(e) => {
@@ -90,14 +90,16 @@ fn read_json(path: &Path, warnings: &mut Vec<String>) -> Option<Value> {
     }
 }
 
-fn read_capped(path: &Path, warnings: &mut Vec<String>) -> Option<Vec<u8>> {
+/// A small file (a side file, a card) read whole when it is at most `limit` bytes; too big or
+/// unreadable is a warning. A missing file is `None` without one.
+pub(crate) fn read_capped(path: &Path, limit: u64, warnings: &mut Vec<String>) -> Option<Vec<u8>> {
     let meta = std::fs::metadata(path).ok()?;
-    if meta.len() > MAX_SIDE_FILE {
+    if meta.len() > limit {
         warnings.push(format!(
-            "{}: {} bytes, larger than the {} MiB read for side files; skipped",
+            "{}: {} bytes, larger than the {} MiB read for side files and cards; skipped",
             path.display(),
             meta.len(),
-            MAX_SIDE_FILE >> 20
+            limit >> 20
         ));
         return None;
     }
@@ -338,7 +340,7 @@ fn training(dir: &Path, names: &[&str], f: &mut ModelFacts) {
             continue;
         }
         let path = dir.join(name);
-        let Some(bytes) = read_capped(&path, &mut f.warnings) else {
+        let Some(bytes) = read_capped(&path, MAX_SIDE_FILE, &mut f.warnings) else {
             continue;
         };
         let parsed: Option<Value> = if name.ends_with(".json") {

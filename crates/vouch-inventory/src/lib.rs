@@ -37,7 +37,7 @@ mod walk;
 pub use component::{Component, ComponentKind, Ecosystem, Hash, Origin, pep503, purl_for};
 pub use error::{Error, Result};
 pub use pyenv::read_python_env;
-pub use walk::{SKIP_DIRS, WalkOptions, model_format, sha256_file};
+pub use walk::{SKIP_DIRS, WalkOptions, hf_repo, model_format, sha256_file};
 
 use std::io::Read;
 use std::path::Path;

@@ -96,7 +96,7 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
 }
 
 /// `models--org--name` → (`org/name`, model); `datasets--org--name` → (`datasets/org/name`, dataset).
-fn hf_repo(dir_name: &str) -> Option<(String, ComponentKind)> {
+pub fn hf_repo(dir_name: &str) -> Option<(String, ComponentKind)> {
     let (prefix, rest) = dir_name.split_once("--")?;
     let repo = rest.replace("--", "/");
     match prefix {
